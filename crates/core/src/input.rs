@@ -1,0 +1,411 @@
+//! Input parsed once at the edge. Every constructor here checks all fields and
+//! returns every problem at once, as field errors whose `code` is a key of the
+//! translation catalogue (the web layer shows it next to the field, the API
+//! returns it in the problem details).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::model::{ExecutionStatus, MemberId, ProjectId, TaskType};
+
+pub const MAX_CODE: usize = 40;
+pub const MAX_TITLE: usize = 200;
+pub const MAX_SHORT: usize = 200;
+pub const MAX_PURPOSE: usize = 4_000;
+pub const MAX_GUIDANCE: usize = 20_000;
+pub const MAX_REASON: usize = 1_000;
+pub const MAX_ROLES: usize = 20;
+pub const MAX_PROJECT_DESCRIPTION: usize = 4_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    /// Catalogue key, e.g. `error-required`.
+    pub code: &'static str,
+    /// A limit to show in the message (maximum length), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, code: &'static str) {
+        self.0.push(FieldError {
+            field,
+            code,
+            limit: None,
+        });
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn for_field(&self, field: &str) -> Option<&FieldError> {
+        self.0.iter().find(|e| e.field == field)
+    }
+    pub fn into_result<T>(self, ok: T) -> Result<T, FieldErrors> {
+        if self.0.is_empty() { Ok(ok) } else { Err(self) }
+    }
+
+    /// Trimmed text, required, at most `max` characters.
+    pub fn required(&mut self, field: &'static str, value: &str, max: usize) -> String {
+        let v = value.trim();
+        if v.is_empty() {
+            self.add(field, "error-required");
+        }
+        self.max_len(field, v, max)
+    }
+
+    /// Trimmed text, may be empty, at most `max` characters.
+    pub fn optional(&mut self, field: &'static str, value: &str, max: usize) -> String {
+        self.max_len(field, value.trim(), max)
+    }
+
+    fn max_len(&mut self, field: &'static str, v: &str, max: usize) -> String {
+        if v.chars().count() > max {
+            self.0.push(FieldError {
+                field,
+                code: "error-too-long",
+                limit: Some(max),
+            });
+        } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+            self.add(field, "error-control-chars");
+        }
+        v.to_string()
+    }
+}
+
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.code))
+            .collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+/// A task as central staff write it (create and edit of drafts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskInput {
+    pub project_id: ProjectId,
+    pub code: String,
+    pub title: String,
+    pub purpose: String,
+    pub guidance: String,
+    pub task_type: TaskType,
+    pub phase: String,
+    pub target_roles: Vec<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: NaiveDate,
+}
+
+/// The raw, untrusted shape of a task: what a form or JSON body carries.
+#[derive(Debug, Clone, Default)]
+pub struct RawTask<'a> {
+    pub project_id: Option<i64>,
+    pub code: &'a str,
+    pub title: &'a str,
+    pub purpose: &'a str,
+    pub guidance: &'a str,
+    pub task_type: &'a str,
+    pub phase: &'a str,
+    pub target_roles: Vec<&'a str>,
+    pub start_date: &'a str,
+    pub end_date: &'a str,
+}
+
+pub fn parse_date(
+    errs: &mut FieldErrors,
+    field: &'static str,
+    raw: &str,
+    required: bool,
+) -> Option<NaiveDate> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        if required {
+            errs.add(field, "error-required");
+        }
+        return None;
+    }
+    match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errs.add(field, "error-date");
+            None
+        }
+    }
+}
+
+impl TaskInput {
+    pub fn parse(raw: &RawTask<'_>) -> Result<TaskInput, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let project_id = match raw.project_id {
+            Some(id) => Some(ProjectId(id)),
+            None => {
+                e.add("project_id", "error-required");
+                None
+            }
+        };
+        let code = e.required("code", raw.code, MAX_CODE);
+        let title = e.required("title", raw.title, MAX_TITLE);
+        let purpose = e.optional("purpose", raw.purpose, MAX_PURPOSE);
+        let guidance = e.optional("guidance", raw.guidance, MAX_GUIDANCE);
+        let task_type = match TaskType::parse(raw.task_type.trim()) {
+            Some(t) => Some(t),
+            None => {
+                e.add("task_type", "error-choice");
+                None
+            }
+        };
+        let phase = e.optional("phase", raw.phase, MAX_SHORT);
+        let mut target_roles: Vec<String> = Vec::new();
+        for r in &raw.target_roles {
+            let r = e.optional("target_roles", r, MAX_SHORT);
+            if !r.is_empty() && !target_roles.contains(&r) {
+                target_roles.push(r);
+            }
+        }
+        if target_roles.len() > MAX_ROLES {
+            e.add("target_roles", "error-too-many");
+        }
+        let start_date = parse_date(&mut e, "start_date", raw.start_date, false);
+        let end_date = parse_date(&mut e, "end_date", raw.end_date, true);
+        if let (Some(s), Some(end)) = (start_date, end_date) {
+            if end < s {
+                e.add("end_date", "error-end-before-start");
+            }
+        }
+        match (project_id, task_type, end_date) {
+            (Some(project_id), Some(task_type), Some(end_date)) if e.is_empty() => Ok(TaskInput {
+                project_id,
+                code,
+                title,
+                purpose,
+                guidance,
+                task_type,
+                phase,
+                target_roles,
+                start_date,
+                end_date,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectInput {
+    pub name: String,
+    pub description: String,
+}
+
+impl ProjectInput {
+    pub fn parse(name: &str, description: &str) -> Result<ProjectInput, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let name = e.required("name", name, MAX_SHORT);
+        let description = e.optional("description", description, MAX_PROJECT_DESCRIPTION);
+        e.into_result(ProjectInput { name, description })
+    }
+}
+
+/// Who a task is published to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    All,
+    /// The union of these members, regions and networks; never empty.
+    Selection {
+        members: Vec<MemberId>,
+        regions: Vec<String>,
+        networks: Vec<String>,
+    },
+}
+
+impl Audience {
+    pub fn parse(
+        all: bool,
+        members: Vec<i64>,
+        regions: Vec<String>,
+        networks: Vec<String>,
+    ) -> Result<Audience, FieldErrors> {
+        let mut e = FieldErrors::default();
+        if all {
+            if !members.is_empty() || !regions.is_empty() || !networks.is_empty() {
+                e.add("audience", "error-audience-both");
+            }
+            return e.into_result(Audience::All);
+        }
+        let regions: Vec<String> = regions
+            .into_iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect();
+        let networks: Vec<String> = networks
+            .into_iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect();
+        if members.is_empty() && regions.is_empty() && networks.is_empty() {
+            e.add("audience", "error-audience-empty");
+        }
+        e.into_result(Audience::Selection {
+            members: members.into_iter().map(MemberId).collect(),
+            regions,
+            networks,
+        })
+    }
+}
+
+/// A change of end date, which always carries a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndDateChange {
+    pub end_date: NaiveDate,
+    pub reason: String,
+}
+
+impl EndDateChange {
+    pub fn parse(end_date: &str, reason: &str) -> Result<EndDateChange, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let end = parse_date(&mut e, "end_date", end_date, true);
+        let reason = e.required("reason", reason, MAX_REASON);
+        match end {
+            Some(end_date) if e.is_empty() => Ok(EndDateChange { end_date, reason }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// A member's update of its instance. Fields left `None` keep their value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InstanceUpdate {
+    pub status: Option<ExecutionStatus>,
+    pub not_relevant_reason: Option<String>,
+    pub responsible: Option<String>,
+    pub doer: Option<String>,
+}
+
+impl InstanceUpdate {
+    pub fn parse(
+        status: Option<&str>,
+        not_relevant_reason: Option<&str>,
+        responsible: Option<&str>,
+        doer: Option<&str>,
+    ) -> Result<InstanceUpdate, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let status = match status.map(str::trim) {
+            None => None,
+            Some(s) => match ExecutionStatus::parse(s) {
+                Some(s) => Some(s),
+                None => {
+                    e.add("status", "error-choice");
+                    None
+                }
+            },
+        };
+        let not_relevant_reason =
+            not_relevant_reason.map(|r| e.optional("not_relevant_reason", r, MAX_REASON));
+        let responsible = responsible.map(|r| e.optional("responsible", r, MAX_SHORT));
+        let doer = doer.map(|r| e.optional("doer", r, MAX_SHORT));
+        if status == Some(ExecutionStatus::NotRelevant)
+            && not_relevant_reason.as_deref().unwrap_or("").is_empty()
+        {
+            e.add("not_relevant_reason", "error-reason-required");
+        }
+        e.into_result(InstanceUpdate {
+            status,
+            not_relevant_reason,
+            responsible,
+            doer,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.not_relevant_reason.is_none()
+            && self.responsible.is_none()
+            && self.doer.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw<'a>() -> RawTask<'a> {
+        RawTask {
+            project_id: Some(1),
+            code: "ID 31",
+            title: "Etabler trust",
+            task_type: "obligatorisk_kritisk_vej",
+            end_date: "2022-10-05",
+            target_roles: vec!["Infrastrukturansvarlig", " ", "Infrastrukturansvarlig"],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_good_task_parses_and_dedups_roles() {
+        let t = TaskInput::parse(&raw()).unwrap();
+        assert_eq!(t.target_roles, vec!["Infrastrukturansvarlig"]);
+        assert_eq!(t.task_type, TaskType::CriticalPath);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let long = "x".repeat(MAX_TITLE + 1);
+        let r = RawTask {
+            project_id: None,
+            code: "",
+            title: &long,
+            task_type: "sometimes",
+            start_date: "2022-10-06",
+            end_date: "2022-10-05",
+            ..Default::default()
+        };
+        let e = TaskInput::parse(&r).unwrap_err();
+        let fields: Vec<_> = e.0.iter().map(|e| (e.field, e.code)).collect();
+        assert!(fields.contains(&("project_id", "error-required")));
+        assert!(fields.contains(&("code", "error-required")));
+        assert!(fields.contains(&("title", "error-too-long")));
+        assert!(fields.contains(&("task_type", "error-choice")));
+        assert!(fields.contains(&("end_date", "error-end-before-start")));
+    }
+
+    #[test]
+    fn bad_dates_are_errors() {
+        let mut r = raw();
+        r.end_date = "5/10/2022";
+        let e = TaskInput::parse(&r).unwrap_err();
+        assert_eq!(e.0[0].code, "error-date");
+    }
+
+    #[test]
+    fn not_relevant_needs_a_reason() {
+        let e = InstanceUpdate::parse(Some("ikke_relevant"), Some("  "), None, None).unwrap_err();
+        assert_eq!(e.0[0].field, "not_relevant_reason");
+        assert!(InstanceUpdate::parse(Some("ikke_relevant"), Some("Vi bruger ikke SAPA"), None, None).is_ok());
+        assert!(InstanceUpdate::parse(Some("done"), None, None, None).is_err());
+    }
+
+    #[test]
+    fn audience_must_name_someone() {
+        assert!(Audience::parse(false, vec![], vec![" ".into()], vec![]).is_err());
+        assert!(Audience::parse(true, vec![1], vec![], vec![]).is_err());
+        assert_eq!(Audience::parse(true, vec![], vec![], vec![]).unwrap(), Audience::All);
+    }
+
+    #[test]
+    fn end_date_change_needs_reason() {
+        assert!(EndDateChange::parse("2022-10-05", "").is_err());
+        assert!(EndDateChange::parse("2022-10-05", "Seneste slutdato").is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let mut e = FieldErrors::default();
+        e.required("title", "a\u{0}b", 10);
+        assert_eq!(e.0[0].code, "error-control-chars");
+    }
+}

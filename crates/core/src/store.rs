@@ -1,0 +1,167 @@
+//! The one storage interface. SQLite and PostgreSQL implement it in
+//! `udrul-store`; the contract suite there runs every test on both.
+//!
+//! Rules that need the database (an unknown project, a task that is not a
+//! draft) are checked inside the store's transaction and reported with the
+//! same error types as the rules checked at the edge.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::access::{Actor, Scope};
+use crate::input::{Audience, EndDateChange, FieldErrors, InstanceUpdate, ProjectInput, TaskInput};
+use crate::model::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The object changed since the caller read it (optimistic concurrency).
+    #[error("version conflict: expected {expected}, found {found}")]
+    VersionConflict { expected: i64, found: i64 },
+    /// A unique name is already taken, e.g. a project name.
+    #[error("already exists: {0}")]
+    Duplicate(&'static str),
+    /// Field-level problems only the database can see (unknown project...).
+    #[error("invalid input: {0}")]
+    Invalid(FieldErrors),
+    /// The operation is not allowed in the object's current state,
+    /// e.g. editing a published task. The string is a catalogue key.
+    #[error("not allowed in this state: {0}")]
+    WrongState(&'static str),
+    /// The database cannot be reached; callers answer 503.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user as the login check needs it.
+#[derive(Debug, Clone)]
+pub struct UserWithHash {
+    pub user: User,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: crate::access::AccessRole,
+    pub member_id: Option<MemberId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub code: String,
+    pub name: String,
+    pub region: String,
+    pub network: String,
+}
+
+/// What publishing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub task: Task,
+    pub instances: i64,
+}
+
+/// A status set directly, with its time: for seeding demo and benchmark data.
+#[derive(Debug, Clone)]
+pub struct SeedStatus {
+    pub member_id: MemberId,
+    pub status: ExecutionStatus,
+    pub not_relevant_reason: String,
+    pub responsible: String,
+    pub doer: String,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is: "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+    /// A cheap round trip, for readiness.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // --- settings -------------------------------------------------------
+    /// A secret shared by every app instance on this database, created with
+    /// `init` the first time it is asked for.
+    async fn secret(&self, name: &str, init: Vec<u8>) -> StoreResult<Vec<u8>>;
+
+    // --- members --------------------------------------------------------
+    /// Members ordered by name.
+    async fn list_members(&self) -> StoreResult<Vec<Member>>;
+    async fn get_member(&self, id: MemberId) -> StoreResult<Option<Member>>;
+    /// Insert or update by code.
+    async fn upsert_member(&self, m: NewMember) -> StoreResult<Member>;
+
+    // --- role catalogue (names to target; issue 4 extends) --------------
+    async fn list_roles(&self) -> StoreResult<Vec<Role>>;
+    async fn ensure_role(&self, name: &str) -> StoreResult<Role>;
+
+    // --- users, sessions, API tokens ------------------------------------
+    async fn create_user(&self, u: NewUser) -> StoreResult<User>;
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserWithHash>>;
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn count_users(&self) -> StoreResult<i64>;
+    /// `kind` is "session" or "api"; `hash` is the SHA-256 of the secret.
+    async fn create_credential(&self, kind: &str, hash: &[u8], c: Credential) -> StoreResult<()>;
+    async fn get_credential(&self, kind: &str, hash: &[u8]) -> StoreResult<Option<(Credential, User)>>;
+    async fn touch_credential(&self, kind: &str, hash: &[u8], at: DateTime<Utc>) -> StoreResult<()>;
+    async fn delete_credential(&self, kind: &str, hash: &[u8]) -> StoreResult<()>;
+    /// Removes expired sessions and tokens; returns how many.
+    async fn purge_credentials(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    // --- projects ---------------------------------------------------------
+    async fn list_projects(&self) -> StoreResult<Vec<Project>>;
+    async fn get_project(&self, id: ProjectId) -> StoreResult<Option<Project>>;
+    async fn create_project(&self, p: ProjectInput) -> StoreResult<Project>;
+
+    // --- tasks (central) ----------------------------------------------------
+    /// Creates a draft. Unknown project or role: `Invalid`.
+    async fn create_task(&self, actor: &Actor, t: TaskInput) -> StoreResult<Task>;
+    /// Edits a draft (`WrongState` otherwise); `version` must match.
+    async fn update_task(&self, actor: &Actor, id: TaskId, version: i64, t: TaskInput) -> StoreResult<Task>;
+    async fn get_task(&self, id: TaskId) -> StoreResult<Option<Task>>;
+    async fn list_tasks(&self, f: &TaskFilter) -> StoreResult<Vec<TaskSummary>>;
+    /// Draft -> published, creating one instance per member of the audience.
+    /// An unknown member in the audience: `Invalid`, nothing changes.
+    async fn publish_task(&self, actor: &Actor, id: TaskId, audience: &Audience) -> StoreResult<Published>;
+    /// Moves the end date of a draft or published task, keeping the old one
+    /// and the reason in the history.
+    async fn change_end_date(&self, actor: &Actor, id: TaskId, change: &EndDateChange) -> StoreResult<Task>;
+    /// Published -> closed, or draft/published -> withdrawn.
+    async fn set_task_state(&self, actor: &Actor, id: TaskId, to: TaskState) -> StoreResult<Task>;
+    async fn task_history(&self, id: TaskId) -> StoreResult<Vec<TaskEvent>>;
+    /// Records an end-date change that happened before Udrul (seed data).
+    async fn import_end_date_change(&self, id: TaskId, from: NaiveDate, to: NaiveDate, reason: &str) -> StoreResult<()>;
+
+    // --- instances (scoped) -----------------------------------------------
+    /// Instances in `scope` of tasks members may see (published, closed),
+    /// critical path first, then nearest end date; settled ones last.
+    async fn list_instances(&self, scope: Scope, f: &InstanceFilter, page: PageRequest) -> StoreResult<Page<InstanceRow>>;
+    /// `None` when it does not exist or lies outside `scope`, or its task is
+    /// not visible to members and the scope is a member's.
+    async fn get_instance(&self, scope: Scope, id: InstanceId) -> StoreResult<Option<InstanceDetail>>;
+    /// Applies a member's update, appends it to the history. `version`, when
+    /// given, must match (`VersionConflict`). A closed or withdrawn task:
+    /// `WrongState`.
+    async fn update_instance(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: InstanceId,
+        version: Option<i64>,
+        u: &InstanceUpdate,
+    ) -> StoreResult<Instance>;
+    async fn instance_history(&self, scope: Scope, id: InstanceId) -> StoreResult<Option<Vec<InstanceEvent>>>;
+    /// Counts and the members not done, for central follow-up.
+    async fn follow_up(&self, id: TaskId, f: &FollowUpFilter) -> StoreResult<FollowUp>;
+    /// Sets statuses without the per-change rules, for demo and benchmark
+    /// data. One history entry per instance, by `actor`.
+    async fn seed_statuses(&self, actor: &Actor, task: TaskId, statuses: &[SeedStatus]) -> StoreResult<()>;
+}
