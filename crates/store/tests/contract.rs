@@ -1,0 +1,1920 @@
+//! The store contract: every test runs against every backend.
+//!
+//! SQLite always (a fresh file in a temporary directory); PostgreSQL when
+//! `UDRUL_TEST_PG_URL` names an administrative connection (a fresh database
+//! is created for each test and dropped after it). With `UDRUL_REQUIRE_PG=1`
+//! and no URL the tests fail, so CI cannot skip PostgreSQL silently.
+//!
+//! Each test is written once as `async fn name(b: Backend)` in `cases` and
+//! listed in the `contract!` invocation, which runs it per backend and puts
+//! the backend's name in front of any failure.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate, SubsecRound, Utc};
+use udrul_core::access::{AccessRole, Actor, Scope};
+use udrul_core::input::{Audience, EndDateChange, InstanceUpdate, ProjectInput, TaskInput};
+use udrul_core::model::*;
+use udrul_core::store::{NewMember, NewUser, SeedStatus, Store, StoreError};
+
+// --- backends -----------------------------------------------------------------
+
+/// One backend under test.
+#[derive(Clone)]
+pub struct Backend {
+    pub name: &'static str,
+    pub store: Arc<dyn Store>,
+    /// Where the store's database is, for the few checks that need SQL.
+    pub url: String,
+}
+
+struct Running {
+    backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+    drop_pg: Option<(String, String)>,
+}
+
+async fn backends() -> Vec<Running> {
+    let mut out = Vec::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = udrul_store::default_sqlite_url(dir.path()).expect("sqlite url");
+    let store = udrul_store::connect(&url).await.expect("open sqlite");
+    out.push(Running {
+        backend: Backend {
+            name: "sqlite",
+            store,
+            url,
+        },
+        _dir: Some(dir),
+        drop_pg: None,
+    });
+    match std::env::var("UDRUL_TEST_PG_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            use sqlx::Connection;
+            let name = format!("udrul_test_{:016x}", random_u64());
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect to UDRUL_TEST_PG_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let _ = conn.close().await;
+            let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
+            let base = base.to_string();
+            let url = format!("{base}/{name}");
+            let store = udrul_store::connect(&url).await.expect("open postgres");
+            out.push(Running {
+                backend: Backend {
+                    name: "postgres",
+                    store,
+                    url,
+                },
+                _dir: None,
+                drop_pg: Some((admin, name)),
+            });
+        }
+        _ => {
+            assert!(
+                std::env::var("UDRUL_REQUIRE_PG").as_deref() != Ok("1"),
+                "UDRUL_REQUIRE_PG=1 but UDRUL_TEST_PG_URL is not set: PostgreSQL would be skipped"
+            );
+        }
+    }
+    out
+}
+
+impl Running {
+    async fn finish(self) {
+        let Running {
+            backend, drop_pg, ..
+        } = self;
+        drop(backend);
+        if let Some((admin, name)) = drop_pg {
+            use sqlx::Connection;
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await;
+                let _ = conn.close().await;
+            }
+        }
+    }
+}
+
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else {
+        "panic".to_string()
+    }
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            for running in backends().await {
+                let backend = running.backend.clone();
+                let name = backend.name;
+                let result = tokio::spawn(cases::$name(backend)).await;
+                running.finish().await;
+                if let Err(e) = result {
+                    let msg = if e.is_panic() { panic_message(e.into_panic()) } else { e.to_string() };
+                    panic!("[{name}] {}: {msg}", stringify!($name));
+                }
+            }
+        }
+    )*};
+}
+
+contract!(
+    ping_and_backend_name,
+    secret_is_stable,
+    members_upsert_and_list,
+    roles_are_ensured_once,
+    users_and_credentials,
+    inactive_user_credentials_are_hidden,
+    projects_and_duplicate_names,
+    create_task_makes_a_draft_with_history,
+    update_task_checks_version_and_state,
+    unknown_project_or_role_writes_nothing,
+    publish_to_all_creates_one_instance_per_member,
+    publish_to_selection_is_a_union_without_duplicates,
+    publish_with_unknown_audience_changes_nothing,
+    end_date_changes_keep_history,
+    task_state_transitions,
+    list_instances_scope_order_and_paging,
+    get_instance_respects_scope,
+    update_instance_applies_and_records_history,
+    update_instance_refusals,
+    concurrent_updates_with_one_version_exactly_one_wins,
+    many_concurrent_updates_all_land,
+    noop_update_adds_no_event,
+    not_relevant_reason_is_cleared_when_status_leaves_it,
+    follow_up_counts_and_filters,
+    seed_statuses_sets_and_records,
+    list_tasks_summarises_progress,
+    member_home_totals_follow_visibility,
+);
+
+// --- fixtures ---------------------------------------------------------------------
+
+pub const REGIONS: [&str; 5] = [
+    "Hovedstaden",
+    "Sjælland",
+    "Syddanmark",
+    "Midtjylland",
+    "Nordjylland",
+];
+pub const NETWORKS: [&str; 3] = ["Net A", "Net B", "Net C"];
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+pub struct Fx {
+    pub s: Arc<dyn Store>,
+    pub central: Actor,
+    pub project: Project,
+    pub members: Vec<Member>,
+}
+
+impl Fx {
+    /// `n` members, member i in region i % 5 and network i % 3, a central
+    /// staff user and a project.
+    pub async fn new(b: &Backend, n: usize) -> Fx {
+        let s = b.store.clone();
+        let mut members = Vec::new();
+        for i in 0..n {
+            members.push(
+                s.upsert_member(NewMember {
+                    code: format!("{}", 101 + i),
+                    name: format!("Kommune {i:03}"),
+                    region: REGIONS[i % REGIONS.len()].to_string(),
+                    network: NETWORKS[i % NETWORKS.len()].to_string(),
+                })
+                .await
+                .expect("member"),
+            );
+        }
+        let u = s
+            .create_user(new_user("konsulent", AccessRole::CentralStaff, None))
+            .await
+            .expect("user");
+        let project = s
+            .create_project(ProjectInput::parse("Sygesikring", "").expect("input"))
+            .await
+            .expect("project");
+        for r in ["Infrastrukturansvarlig", "Systemansvarlig", "Programleder"] {
+            s.ensure_role(r).await.expect("role");
+        }
+        Fx {
+            s,
+            central: actor(&u),
+            project,
+            members,
+        }
+    }
+
+    pub fn input(&self, code: &str, task_type: TaskType, end: &str) -> TaskInput {
+        TaskInput {
+            project_id: self.project.id,
+            code: code.to_string(),
+            title: format!("Opgave {code}"),
+            purpose: "Formål".into(),
+            guidance: "**Vejledning**".into(),
+            task_type,
+            phase: "Klargøring".into(),
+            target_roles: vec!["Systemansvarlig".into(), "Infrastrukturansvarlig".into()],
+            start_date: Some(d("2020-01-01")),
+            end_date: d(end),
+        }
+    }
+
+    pub async fn draft(&self, code: &str, task_type: TaskType, end: &str) -> Task {
+        self.s
+            .create_task(&self.central, self.input(code, task_type, end))
+            .await
+            .expect("draft")
+    }
+
+    pub async fn published(&self, code: &str, task_type: TaskType, end: &str) -> Task {
+        let t = self.draft(code, task_type, end).await;
+        self.s
+            .publish_task(&self.central, t.id, &Audience::All)
+            .await
+            .expect("publish")
+            .task
+    }
+
+    /// A member user of member `i`.
+    pub async fn member_actor(&self, i: usize) -> Actor {
+        let m = &self.members[i];
+        let u = self
+            .s
+            .create_user(new_user(
+                &format!("bruger-{}", m.code),
+                AccessRole::MemberUser,
+                Some(m.id),
+            ))
+            .await
+            .expect("member user");
+        actor(&u)
+    }
+
+    /// The instance of `task` at member `i`.
+    pub async fn instance(&self, task: TaskId, i: usize) -> InstanceRow {
+        let page = self
+            .s
+            .list_instances(
+                Scope::All,
+                &InstanceFilter {
+                    task_id: Some(task),
+                    member_id: Some(self.members[i].id),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 10),
+            )
+            .await
+            .expect("list");
+        assert_eq!(page.total, 1, "one instance per task and member");
+        page.items.into_iter().next().expect("instance")
+    }
+}
+
+pub fn new_user(username: &str, role: AccessRole, member_id: Option<MemberId>) -> NewUser {
+    NewUser {
+        username: username.to_string(),
+        display_name: format!("Name of {username}"),
+        email: format!("{username}@example.org"),
+        password_hash: "$argon2id$fake".to_string(),
+        role,
+        member_id,
+    }
+}
+
+pub fn actor(u: &User) -> Actor {
+    Actor {
+        user_id: u.id,
+        display_name: u.display_name.clone(),
+        role: u.role,
+        member_id: u.member_id,
+    }
+}
+
+fn status_update(status: ExecutionStatus) -> InstanceUpdate {
+    InstanceUpdate {
+        status: Some(status),
+        ..Default::default()
+    }
+}
+
+/// Runs SQL on the backend's database directly (for states no trait method
+/// produces, such as an inactive user).
+async fn raw_exec(b: &Backend, sql: &'static str) {
+    use sqlx::Connection;
+    if b.url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(&b.url)
+            .await
+            .expect("raw sqlite");
+        sqlx::query(sql).execute(&mut c).await.expect("raw sql");
+        let _ = c.close().await;
+    } else {
+        let mut c = sqlx::PgConnection::connect(&b.url).await.expect("raw pg");
+        sqlx::query(sql).execute(&mut c).await.expect("raw sql");
+        let _ = c.close().await;
+    }
+}
+
+// --- the cases ------------------------------------------------------------------
+
+mod cases {
+    use super::*;
+
+    pub async fn ping_and_backend_name(b: Backend) {
+        b.store.ping().await.unwrap();
+        assert_eq!(b.store.backend(), b.name);
+    }
+
+    pub async fn secret_is_stable(b: Backend) {
+        let s = &b.store;
+        let first = s.secret("cookie-key", vec![1, 2, 3]).await.unwrap();
+        assert_eq!(first, vec![1, 2, 3]);
+        let again = s.secret("cookie-key", vec![9, 9, 9]).await.unwrap();
+        assert_eq!(again, vec![1, 2, 3], "the first value stays");
+        let other = s.secret("other", vec![0; 32]).await.unwrap();
+        assert_eq!(other, vec![0; 32]);
+    }
+
+    pub async fn members_upsert_and_list(b: Backend) {
+        let s = &b.store;
+        let m = |code: &str, name: &str| NewMember {
+            code: code.into(),
+            name: name.into(),
+            region: "Hovedstaden".into(),
+            network: "Net A".into(),
+        };
+        let kbh = s.upsert_member(m("101", "København")).await.unwrap();
+        let aal = s.upsert_member(m("851", "Aalborg")).await.unwrap();
+        let fre = s.upsert_member(m("147", "Frederiksberg")).await.unwrap();
+        let names: Vec<String> = s
+            .list_members()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(names, ["Aalborg", "Frederiksberg", "København"]);
+
+        // Same code: updated in place, same id.
+        let mut changed = m("851", "Aalborg Kommune");
+        changed.region = "Nordjylland".into();
+        let aal2 = s.upsert_member(changed).await.unwrap();
+        assert_eq!(aal2.id, aal.id);
+        assert_eq!(aal2.region, "Nordjylland");
+        assert_eq!(
+            s.get_member(aal.id).await.unwrap().unwrap().name,
+            "Aalborg Kommune"
+        );
+        assert_eq!(s.list_members().await.unwrap().len(), 3);
+        assert_eq!(s.get_member(kbh.id).await.unwrap(), Some(kbh));
+        assert_eq!(s.get_member(MemberId(fre.id.0 + 1000)).await.unwrap(), None);
+    }
+
+    pub async fn roles_are_ensured_once(b: Backend) {
+        let s = &b.store;
+        let a = s.ensure_role("Systemansvarlig").await.unwrap();
+        let b2 = s.ensure_role("Systemansvarlig").await.unwrap();
+        assert_eq!(a, b2);
+        s.ensure_role("ESDH-ansvarlig").await.unwrap();
+        let names: Vec<String> = s
+            .list_roles()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, ["ESDH-ansvarlig", "Systemansvarlig"]);
+    }
+
+    pub async fn users_and_credentials(b: Backend) {
+        let s = &b.store;
+        let m = s
+            .upsert_member(NewMember {
+                code: "101".into(),
+                name: "København".into(),
+                region: "Hovedstaden".into(),
+                network: "Net A".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(s.count_users().await.unwrap(), 0);
+        let u = s
+            .create_user(new_user("bruger-101", AccessRole::MemberUser, Some(m.id)))
+            .await
+            .unwrap();
+        assert_eq!(u.member_id, Some(m.id));
+        assert!(u.active);
+        assert_eq!(s.count_users().await.unwrap(), 1);
+        assert!(matches!(
+            s.create_user(new_user("bruger-101", AccessRole::MemberUser, Some(m.id)))
+                .await,
+            Err(StoreError::Duplicate(_))
+        ));
+        match s
+            .create_user(new_user(
+                "ghost",
+                AccessRole::MemberUser,
+                Some(MemberId(m.id.0 + 99)),
+            ))
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.0[0].field, "member_id"),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        let with_hash = s.user_by_username("bruger-101").await.unwrap().unwrap();
+        assert_eq!(with_hash.user, u);
+        assert_eq!(with_hash.password_hash, "$argon2id$fake");
+        assert!(s.user_by_username("nobody").await.unwrap().is_none());
+        assert_eq!(s.get_user(u.id).await.unwrap(), Some(u.clone()));
+
+        let now = Utc::now().trunc_subsecs(6);
+        let live = Credential {
+            user_id: u.id,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + Duration::hours(8),
+        };
+        let expired = Credential {
+            expires_at: now - Duration::seconds(1),
+            ..live.clone()
+        };
+        s.create_credential("session", b"live-hash", live.clone())
+            .await
+            .unwrap();
+        s.create_credential("session", b"old-hash", expired.clone())
+            .await
+            .unwrap();
+        s.create_credential("api", b"live-hash", live.clone())
+            .await
+            .unwrap();
+
+        let (c, cu) = s
+            .get_credential("session", b"live-hash")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(c, live);
+        assert_eq!(cu, u);
+        assert!(
+            s.get_credential("session", b"nope")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let later = now + Duration::minutes(5);
+        s.touch_credential("session", b"live-hash", later)
+            .await
+            .unwrap();
+        let (c, _) = s
+            .get_credential("session", b"live-hash")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.last_seen_at, later);
+        assert_eq!(c.created_at, now);
+
+        // The expired one is returned (the caller checks expiry) until purged.
+        assert!(
+            s.get_credential("session", b"old-hash")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(s.purge_credentials(now).await.unwrap(), 1);
+        assert!(
+            s.get_credential("session", b"old-hash")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            s.get_credential("session", b"live-hash")
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        s.delete_credential("session", b"live-hash").await.unwrap();
+        assert!(
+            s.get_credential("session", b"live-hash")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            s.get_credential("api", b"live-hash")
+                .await
+                .unwrap()
+                .is_some(),
+            "kinds are separate"
+        );
+    }
+
+    pub async fn inactive_user_credentials_are_hidden(b: Backend) {
+        let s = &b.store;
+        let u = s
+            .create_user(new_user("robot", AccessRole::CentralStaff, None))
+            .await
+            .unwrap();
+        let now = Utc::now().trunc_subsecs(6);
+        let c = Credential {
+            user_id: u.id,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + Duration::days(30),
+        };
+        s.create_credential("api", b"token", c).await.unwrap();
+        assert!(s.get_credential("api", b"token").await.unwrap().is_some());
+        raw_exec(&b, "UPDATE users SET active = FALSE").await;
+        assert!(s.get_credential("api", b"token").await.unwrap().is_none());
+        assert!(!s.get_user(u.id).await.unwrap().unwrap().active);
+    }
+
+    pub async fn projects_and_duplicate_names(b: Backend) {
+        let s = &b.store;
+        let p = s
+            .create_project(ProjectInput::parse("KY", "Kommunernes Ydelsessystem").unwrap())
+            .await
+            .unwrap();
+        s.create_project(ProjectInput::parse("Aula", "").unwrap())
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.create_project(ProjectInput::parse("KY", "again").unwrap())
+                .await,
+            Err(StoreError::Duplicate("project"))
+        ));
+        let names: Vec<String> = s
+            .list_projects()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, ["Aula", "KY"]);
+        assert_eq!(s.get_project(p.id).await.unwrap(), Some(p.clone()));
+        assert_eq!(s.get_project(ProjectId(p.id.0 + 100)).await.unwrap(), None);
+    }
+
+    pub async fn create_task_makes_a_draft_with_history(b: Backend) {
+        let fx = Fx::new(&b, 3).await;
+        let t = fx
+            .draft("KLIK 03", TaskType::CriticalPath, "2025-05-28")
+            .await;
+        assert_eq!(t.state, TaskState::Draft);
+        assert_eq!(t.version, 1);
+        assert_eq!(t.project_name, "Sygesikring");
+        assert_eq!(
+            t.target_roles,
+            ["Systemansvarlig", "Infrastrukturansvarlig"],
+            "author's order"
+        );
+        assert_eq!(t.published_at, None);
+        assert_eq!(fx.s.get_task(t.id).await.unwrap(), Some(t.clone()));
+        let h = fx.s.task_history(t.id).await.unwrap();
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].kind, TaskEventKind::Created);
+        assert_eq!(h[0].actor_name.as_deref(), Some("Name of konsulent"));
+        assert!(fx.s.get_task(TaskId(t.id.0 + 100)).await.unwrap().is_none());
+    }
+
+    pub async fn update_task_checks_version_and_state(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let t = fx.draft("K53", TaskType::Mandatory, "2025-05-28").await;
+        let mut input = fx.input("K53", TaskType::Optional, "2025-06-30");
+        input.title = "Ny titel".into();
+        input.target_roles = vec!["Programleder".into()];
+        let u =
+            fx.s.update_task(&fx.central, t.id, t.version, input.clone())
+                .await
+                .unwrap();
+        assert_eq!(u.version, t.version + 1);
+        assert_eq!(u.title, "Ny titel");
+        assert_eq!(u.task_type, TaskType::Optional);
+        assert_eq!(u.end_date, d("2025-06-30"));
+        assert_eq!(u.target_roles, ["Programleder"]);
+        assert!(u.updated_at >= t.updated_at);
+        assert_eq!(u.created_at, t.created_at);
+
+        // A stale version is refused and changes nothing.
+        match fx
+            .s
+            .update_task(
+                &fx.central,
+                t.id,
+                t.version,
+                fx.input("X", TaskType::Mandatory, "2025-07-01"),
+            )
+            .await
+        {
+            Err(StoreError::VersionConflict { expected, found }) => {
+                assert_eq!((expected, found), (t.version, u.version))
+            }
+            other => panic!("expected VersionConflict, got {other:?}"),
+        }
+        assert_eq!(fx.s.get_task(t.id).await.unwrap().unwrap(), u);
+
+        let kinds: Vec<_> =
+            fx.s.task_history(t.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.kind)
+                .collect();
+        assert_eq!(kinds, [TaskEventKind::Created, TaskEventKind::Updated]);
+
+        // Published: not a draft any more.
+        fx.s.publish_task(&fx.central, t.id, &Audience::All)
+            .await
+            .unwrap();
+        let p = fx.s.get_task(t.id).await.unwrap().unwrap();
+        assert!(matches!(
+            fx.s.update_task(&fx.central, t.id, p.version, input).await,
+            Err(StoreError::WrongState("error-not-draft"))
+        ));
+        assert!(matches!(
+            fx.s.update_task(
+                &fx.central,
+                TaskId(t.id.0 + 100),
+                1,
+                fx.input("Y", TaskType::Mandatory, "2025-07-01")
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    pub async fn unknown_project_or_role_writes_nothing(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let mut input = fx.input("ID 31", TaskType::Mandatory, "2022-10-05");
+        input.project_id = ProjectId(fx.project.id.0 + 100);
+        input.target_roles = vec!["Systemansvarlig".into(), "Ukendt rolle".into()];
+        match fx.s.create_task(&fx.central, input).await {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!(
+                    e.for_field("project_id").map(|e| e.code),
+                    Some("error-unknown-project")
+                );
+                assert_eq!(
+                    e.for_field("target_roles").map(|e| e.code),
+                    Some("error-unknown-role")
+                );
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        assert!(
+            fx.s.list_tasks(&TaskFilter::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // The same on edit: the draft keeps its values.
+        let t = fx.draft("ID 31", TaskType::Mandatory, "2022-10-05").await;
+        let mut bad = fx.input("ID 32", TaskType::Mandatory, "2022-10-05");
+        bad.target_roles = vec!["Ukendt rolle".into()];
+        match fx.s.update_task(&fx.central, t.id, t.version, bad).await {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.0[0].field, "target_roles"),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        assert_eq!(fx.s.get_task(t.id).await.unwrap().unwrap(), t);
+        assert_eq!(fx.s.task_history(t.id).await.unwrap().len(), 1);
+    }
+
+    pub async fn publish_to_all_creates_one_instance_per_member(b: Backend) {
+        let fx = Fx::new(&b, 98).await;
+        let t = fx
+            .draft("KLIK 03", TaskType::CriticalPath, "2025-05-28")
+            .await;
+        let started = std::time::Instant::now();
+        let p =
+            fx.s.publish_task(&fx.central, t.id, &Audience::All)
+                .await
+                .unwrap();
+        let took = started.elapsed();
+        eprintln!("[{}] publishing to 98 members took {took:?}", b.name);
+        assert!(
+            took < std::time::Duration::from_secs(2),
+            "publishing took {took:?}"
+        );
+        assert_eq!(p.instances, 98);
+        assert_eq!(p.task.state, TaskState::Published);
+        assert_eq!(p.task.version, t.version + 1);
+        assert!(p.task.published_at.is_some());
+        assert_eq!(fx.s.get_task(t.id).await.unwrap().unwrap(), p.task);
+
+        let all =
+            fx.s.list_instances(
+                Scope::All,
+                &InstanceFilter {
+                    task_id: Some(t.id),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 500),
+            )
+            .await
+            .unwrap();
+        assert_eq!(all.total, 98);
+        let members: BTreeSet<MemberId> = all.items.iter().map(|i| i.member_id).collect();
+        assert_eq!(members.len(), 98);
+        assert!(
+            all.items
+                .iter()
+                .all(|i| i.status == ExecutionStatus::NotStarted && i.version == 1)
+        );
+
+        let h = fx.s.task_history(t.id).await.unwrap();
+        let last = h.last().unwrap();
+        assert_eq!(last.kind, TaskEventKind::Published);
+        assert_eq!(last.count, Some(98));
+
+        assert!(matches!(
+            fx.s.publish_task(&fx.central, t.id, &Audience::All).await,
+            Err(StoreError::WrongState(_))
+        ));
+        assert!(matches!(
+            fx.s.publish_task(&fx.central, TaskId(t.id.0 + 100), &Audience::All)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    pub async fn publish_to_selection_is_a_union_without_duplicates(b: Backend) {
+        let fx = Fx::new(&b, 30).await;
+        let t = fx
+            .draft("KR MI 02", TaskType::Mandatory, "2025-05-28")
+            .await;
+        // Member 0 is in region 0 and network 0 too: counted once.
+        let audience = Audience::Selection {
+            members: vec![fx.members[0].id, fx.members[7].id],
+            regions: vec![REGIONS[0].to_string()],
+            networks: vec![NETWORKS[1].to_string()],
+        };
+        let expected: BTreeSet<MemberId> = fx
+            .members
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| {
+                *i == 0 || *i == 7 || m.region == REGIONS[0] || m.network == NETWORKS[1]
+            })
+            .map(|(_, m)| m.id)
+            .collect();
+        let p =
+            fx.s.publish_task(&fx.central, t.id, &audience)
+                .await
+                .unwrap();
+        assert_eq!(p.instances, expected.len() as i64);
+        let got: BTreeSet<MemberId> =
+            fx.s.list_instances(
+                Scope::All,
+                &InstanceFilter {
+                    task_id: Some(t.id),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 500),
+            )
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|i| i.member_id)
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    pub async fn publish_with_unknown_audience_changes_nothing(b: Backend) {
+        let fx = Fx::new(&b, 10).await;
+        let t = fx.draft("ID 31", TaskType::Mandatory, "2022-10-05").await;
+        let cases = [
+            (
+                Audience::Selection {
+                    members: vec![fx.members[0].id, MemberId(fx.members[9].id.0 + 1000)],
+                    regions: vec![],
+                    networks: vec![],
+                },
+                "error-unknown-member",
+            ),
+            (
+                Audience::Selection {
+                    members: vec![],
+                    regions: vec![REGIONS[0].into(), "Atlantis".into()],
+                    networks: vec![],
+                },
+                "error-unknown-region",
+            ),
+            (
+                Audience::Selection {
+                    members: vec![],
+                    regions: vec![],
+                    networks: vec!["Net Z".into()],
+                },
+                "error-unknown-network",
+            ),
+            (
+                Audience::Selection {
+                    members: vec![],
+                    regions: vec![],
+                    networks: vec![],
+                },
+                "error-audience-empty",
+            ),
+        ];
+        for (audience, code) in cases {
+            match fx.s.publish_task(&fx.central, t.id, &audience).await {
+                Err(StoreError::Invalid(e)) => {
+                    assert_eq!(e.0[0].field, "audience");
+                    assert_eq!(e.0[0].code, code);
+                }
+                other => panic!("expected Invalid {code}, got {other:?}"),
+            }
+        }
+        let now = fx.s.get_task(t.id).await.unwrap().unwrap();
+        assert_eq!(now, t, "still the same draft");
+        let page =
+            fx.s.list_instances(
+                Scope::All,
+                &InstanceFilter {
+                    task_id: Some(t.id),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 50),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.total, 0);
+        assert_eq!(fx.s.task_history(t.id).await.unwrap().len(), 1);
+    }
+
+    pub async fn end_date_changes_keep_history(b: Backend) {
+        let fx = Fx::new(&b, 3).await;
+        let t = fx.published("K53", TaskType::Mandatory, "2025-04-02").await;
+        let change = EndDateChange::parse("2025-04-30", "Leverandøren er forsinket").unwrap();
+        let u =
+            fx.s.change_end_date(&fx.central, t.id, &change)
+                .await
+                .unwrap();
+        assert_eq!(u.end_date, d("2025-04-30"));
+        assert_eq!(u.version, t.version + 1);
+        let h = fx.s.task_history(t.id).await.unwrap();
+        let e = h.last().unwrap();
+        assert_eq!(e.kind, TaskEventKind::EndDateChanged);
+        assert_eq!(e.from_date, Some(d("2025-04-02")));
+        assert_eq!(e.to_date, Some(d("2025-04-30")));
+        assert_eq!(e.reason, "Leverandøren er forsinket");
+        assert_eq!(e.actor_name.as_deref(), Some("Name of konsulent"));
+        // The instances show the new date.
+        assert_eq!(fx.instance(t.id, 0).await.end_date, d("2025-04-30"));
+
+        // Before the start date: refused, nothing changes.
+        let bad = EndDateChange::parse("2019-12-31", "for tidligt").unwrap();
+        match fx.s.change_end_date(&fx.central, t.id, &bad).await {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!(
+                    (e.0[0].field, e.0[0].code),
+                    ("end_date", "error-end-before-start")
+                )
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        assert_eq!(fx.s.get_task(t.id).await.unwrap().unwrap(), u);
+
+        // History imported from before Udrul has no actor.
+        fx.s.import_end_date_change(t.id, d("2025-03-01"), d("2025-04-02"), "Flyttet i KLIK")
+            .await
+            .unwrap();
+        let e = fx.s.task_history(t.id).await.unwrap().pop().unwrap();
+        assert_eq!(e.actor_name, None);
+        assert_eq!(e.from_date, Some(d("2025-03-01")));
+        assert!(matches!(
+            fx.s.import_end_date_change(
+                TaskId(t.id.0 + 100),
+                d("2025-03-01"),
+                d("2025-04-02"),
+                "x"
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+
+        // Drafts may move too; closed tasks may not.
+        let draft = fx.draft("K54", TaskType::Mandatory, "2025-04-02").await;
+        fx.s.change_end_date(&fx.central, draft.id, &change)
+            .await
+            .unwrap();
+        fx.s.set_task_state(&fx.central, t.id, TaskState::Closed)
+            .await
+            .unwrap();
+        assert!(matches!(
+            fx.s.change_end_date(&fx.central, t.id, &change).await,
+            Err(StoreError::WrongState("error-task-not-open"))
+        ));
+    }
+
+    pub async fn task_state_transitions(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let s = &fx.s;
+        let c = &fx.central;
+        let draft = fx.draft("A", TaskType::Mandatory, "2025-05-01").await;
+        for to in [TaskState::Closed, TaskState::Draft, TaskState::Published] {
+            assert!(
+                matches!(
+                    s.set_task_state(c, draft.id, to).await,
+                    Err(StoreError::WrongState("error-state-transition"))
+                ),
+                "draft -> {to}"
+            );
+        }
+        let w = s
+            .set_task_state(c, draft.id, TaskState::Withdrawn)
+            .await
+            .unwrap();
+        assert_eq!(w.state, TaskState::Withdrawn);
+        assert_eq!(w.version, draft.version + 1);
+        for to in TaskState::ALL {
+            assert!(
+                s.set_task_state(c, draft.id, *to).await.is_err(),
+                "withdrawn -> {to}"
+            );
+        }
+
+        let p = fx.published("B", TaskType::Mandatory, "2025-05-01").await;
+        let closed = s.set_task_state(c, p.id, TaskState::Closed).await.unwrap();
+        assert_eq!(closed.state, TaskState::Closed);
+        assert_eq!(closed.version, p.version + 1);
+        for to in TaskState::ALL {
+            assert!(
+                s.set_task_state(c, p.id, *to).await.is_err(),
+                "closed -> {to}"
+            );
+        }
+        let p2 = fx.published("C", TaskType::Mandatory, "2025-05-01").await;
+        assert_eq!(
+            s.set_task_state(c, p2.id, TaskState::Withdrawn)
+                .await
+                .unwrap()
+                .state,
+            TaskState::Withdrawn
+        );
+        let kinds: Vec<_> = s
+            .task_history(p.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                TaskEventKind::Created,
+                TaskEventKind::Published,
+                TaskEventKind::Closed
+            ]
+        );
+        assert!(matches!(
+            s.set_task_state(c, TaskId(p2.id.0 + 100), TaskState::Closed)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    pub async fn list_instances_scope_order_and_paging(b: Backend) {
+        let fx = Fx::new(&b, 3).await;
+        let s = &fx.s;
+        let late_critical = fx
+            .published("Z1", TaskType::CriticalPath, "2025-09-01")
+            .await;
+        let early = fx.published("B2", TaskType::Mandatory, "2025-03-01").await;
+        let early_same_day = fx.published("A2", TaskType::Optional, "2025-03-01").await;
+        let critical = fx
+            .published("C1", TaskType::CriticalPath, "2025-06-01")
+            .await;
+        let done_soon = fx
+            .published("D0", TaskType::CriticalPath, "2025-01-15")
+            .await;
+        let closed = fx.published("E0", TaskType::Mandatory, "2025-12-01").await;
+        s.set_task_state(&fx.central, closed.id, TaskState::Closed)
+            .await
+            .unwrap();
+        let withdrawn = fx.published("W0", TaskType::Mandatory, "2025-02-01").await;
+        s.set_task_state(&fx.central, withdrawn.id, TaskState::Withdrawn)
+            .await
+            .unwrap();
+        let _draft = fx.draft("DR", TaskType::CriticalPath, "2025-01-01").await;
+
+        let member = fx.member_actor(1).await;
+        let scope = member.scope();
+        let inst = fx.instance(done_soon.id, 1).await;
+        s.update_instance(
+            &member,
+            scope,
+            inst.id,
+            None,
+            &status_update(ExecutionStatus::Done),
+        )
+        .await
+        .unwrap();
+
+        let page = s
+            .list_instances(scope, &InstanceFilter::default(), PageRequest::new(1, 50))
+            .await
+            .unwrap();
+        let codes: Vec<&str> = page.items.iter().map(|r| r.code.as_str()).collect();
+        // Unsettled first; critical path first; nearest end date; then code.
+        // Closed tasks stay visible; withdrawn tasks and drafts do not.
+        assert_eq!(codes, ["C1", "Z1", "A2", "B2", "E0", "D0"]);
+        assert_eq!(page.total, 6);
+        assert!(page.items.iter().all(|r| r.member_id == fx.members[1].id));
+        let _ = (late_critical, early, early_same_day, critical);
+
+        // Central sees every member and the withdrawn task's instances.
+        let all = s
+            .list_instances(
+                Scope::All,
+                &InstanceFilter::default(),
+                PageRequest::new(1, 500),
+            )
+            .await
+            .unwrap();
+        assert_eq!(all.total, 7 * 3);
+        let central_codes: Vec<&str> = all
+            .items
+            .iter()
+            .filter(|r| r.member_id == fx.members[1].id)
+            .map(|r| r.code.as_str())
+            .collect();
+        assert_eq!(central_codes, ["C1", "Z1", "W0", "A2", "B2", "E0", "D0"]);
+
+        // A member filter cannot widen a member scope.
+        let other = s
+            .list_instances(
+                scope,
+                &InstanceFilter {
+                    member_id: Some(fx.members[2].id),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 50),
+            )
+            .await
+            .unwrap();
+        assert_eq!(other.total, 0);
+        assert!(other.items.is_empty());
+
+        // Filters.
+        let open = s
+            .list_instances(
+                scope,
+                &InstanceFilter {
+                    open_only: true,
+                    ..Default::default()
+                },
+                PageRequest::new(1, 50),
+            )
+            .await
+            .unwrap();
+        assert_eq!(open.total, 5);
+        let done = s
+            .list_instances(
+                scope,
+                &InstanceFilter {
+                    status: Some(ExecutionStatus::Done),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 50),
+            )
+            .await
+            .unwrap();
+        assert_eq!(done.items.len(), 1);
+        assert_eq!(done.items[0].code, "D0");
+        assert_eq!(done.items[0].status, ExecutionStatus::Done);
+
+        // Paging: totals stay, pages follow the same order.
+        let p1 = s
+            .list_instances(scope, &InstanceFilter::default(), PageRequest::new(1, 4))
+            .await
+            .unwrap();
+        let p2 = s
+            .list_instances(scope, &InstanceFilter::default(), PageRequest::new(2, 4))
+            .await
+            .unwrap();
+        let p9 = s
+            .list_instances(scope, &InstanceFilter::default(), PageRequest::new(9, 4))
+            .await
+            .unwrap();
+        assert_eq!((p1.total, p2.total, p9.total), (6, 6, 6));
+        assert_eq!(p1.pages(), 2);
+        let paged: Vec<&str> = p1
+            .items
+            .iter()
+            .chain(p2.items.iter())
+            .map(|r| r.code.as_str())
+            .collect();
+        assert_eq!(paged, codes);
+        assert!(p9.items.is_empty());
+        assert_eq!((p2.page, p2.per_page), (2, 4));
+
+        // A member user without a member sees nothing.
+        let broken = Actor {
+            member_id: None,
+            ..member.clone()
+        };
+        let none = s
+            .list_instances(
+                broken.scope(),
+                &InstanceFilter::default(),
+                PageRequest::new(1, 50),
+            )
+            .await
+            .unwrap();
+        assert_eq!(none.total, 0);
+    }
+
+    pub async fn get_instance_respects_scope(b: Backend) {
+        let fx = Fx::new(&b, 3).await;
+        let t = fx.published("K1", TaskType::Mandatory, "2025-05-01").await;
+        let own = fx.instance(t.id, 0).await;
+        let other = fx.instance(t.id, 1).await;
+        let member = fx.member_actor(0).await;
+        let d =
+            fx.s.get_instance(member.scope(), own.id)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(d.instance.id, own.id);
+        assert_eq!(d.member, fx.members[0]);
+        assert_eq!(d.task, fx.s.get_task(t.id).await.unwrap().unwrap());
+        assert!(
+            fx.s.get_instance(member.scope(), other.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            fx.s.get_instance(Scope::All, other.id)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            fx.s.get_instance(Scope::All, InstanceId(other.id.0 + 1000))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            fx.s.instance_history(member.scope(), other.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            fx.s.instance_history(member.scope(), own.id).await.unwrap(),
+            Some(vec![])
+        );
+
+        // Withdrawn: gone for members, still there for central staff.
+        fx.s.set_task_state(&fx.central, t.id, TaskState::Withdrawn)
+            .await
+            .unwrap();
+        assert!(
+            fx.s.get_instance(member.scope(), own.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            fx.s.instance_history(member.scope(), own.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            fx.s.get_instance(Scope::All, own.id)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    pub async fn update_instance_applies_and_records_history(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let t = fx.published("K1", TaskType::Mandatory, "2025-05-01").await;
+        let row = fx.instance(t.id, 0).await;
+        let member = fx.member_actor(0).await;
+        let u = InstanceUpdate::parse(
+            Some("paabegyndt"),
+            None,
+            Some("Anne Ansvarlig"),
+            Some("Ole Udfører"),
+        )
+        .unwrap();
+        let i =
+            fx.s.update_instance(&member, member.scope(), row.id, Some(row.version), &u)
+                .await
+                .unwrap();
+        assert_eq!(i.status, ExecutionStatus::Started);
+        assert_eq!(i.responsible, "Anne Ansvarlig");
+        assert_eq!(i.doer, "Ole Udfører");
+        assert_eq!(i.version, row.version + 1);
+        assert_eq!(i.member_id, fx.members[0].id);
+        assert_eq!(i.task_id, t.id);
+
+        // Only the given fields change.
+        let u2 = InstanceUpdate::parse(Some("fuldfoert"), None, None, None).unwrap();
+        let i2 =
+            fx.s.update_instance(&member, member.scope(), row.id, None, &u2)
+                .await
+                .unwrap();
+        assert_eq!(i2.status, ExecutionStatus::Done);
+        assert_eq!(i2.responsible, "Anne Ansvarlig");
+        assert_eq!(i2.version, row.version + 2);
+        let detail =
+            fx.s.get_instance(member.scope(), row.id)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(detail.instance, i2);
+
+        let h =
+            fx.s.instance_history(member.scope(), row.id)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0].actor_name, member.display_name);
+        assert_eq!(h[0].old_status, Some(ExecutionStatus::NotStarted));
+        assert_eq!(h[0].status, ExecutionStatus::Started);
+        assert_eq!(h[0].responsible, "Anne Ansvarlig");
+        assert_eq!(h[1].old_status, Some(ExecutionStatus::Started));
+        assert_eq!(h[1].status, ExecutionStatus::Done);
+        assert_eq!(h[1].doer, "Ole Udfører");
+        assert!(h[0].at <= h[1].at);
+
+        // Central staff may update any member's instance.
+        let other = fx.instance(t.id, 1).await;
+        let i3 =
+            fx.s.update_instance(
+                &fx.central,
+                Scope::All,
+                other.id,
+                None,
+                &status_update(ExecutionStatus::Started),
+            )
+            .await
+            .unwrap();
+        assert_eq!(i3.status, ExecutionStatus::Started);
+        let h =
+            fx.s.instance_history(Scope::All, other.id)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(h[0].actor_name, "Name of konsulent");
+    }
+
+    pub async fn update_instance_refusals(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let t = fx.published("K1", TaskType::Mandatory, "2025-05-01").await;
+        let own = fx.instance(t.id, 0).await;
+        let other = fx.instance(t.id, 1).await;
+        let member = fx.member_actor(0).await;
+        let up = status_update(ExecutionStatus::Started);
+
+        assert!(matches!(
+            fx.s.update_instance(&member, member.scope(), other.id, None, &up)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            fx.s.update_instance(
+                &member,
+                member.scope(),
+                InstanceId(other.id.0 + 1000),
+                None,
+                &up
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+        match fx
+            .s
+            .update_instance(&member, member.scope(), own.id, Some(own.version + 5), &up)
+            .await
+        {
+            Err(StoreError::VersionConflict { expected, found }) => {
+                assert_eq!((expected, found), (own.version + 5, own.version))
+            }
+            other => panic!("expected VersionConflict, got {other:?}"),
+        }
+        // Not relevant without a reason (bypassing the edge's parser).
+        let nr = status_update(ExecutionStatus::NotRelevant);
+        match fx
+            .s
+            .update_instance(&member, member.scope(), own.id, None, &nr)
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.0[0].field, "not_relevant_reason"),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        assert_eq!(
+            fx.instance(t.id, 1).await,
+            other,
+            "the other member's row is untouched"
+        );
+        assert_eq!(fx.instance(t.id, 0).await, own);
+
+        fx.s.set_task_state(&fx.central, t.id, TaskState::Closed)
+            .await
+            .unwrap();
+        assert!(matches!(
+            fx.s.update_instance(&member, member.scope(), own.id, None, &up)
+                .await,
+            Err(StoreError::WrongState("error-task-not-open"))
+        ));
+        assert!(matches!(
+            fx.s.update_instance(&fx.central, Scope::All, own.id, None, &up)
+                .await,
+            Err(StoreError::WrongState("error-task-not-open"))
+        ));
+        let w = fx.published("K2", TaskType::Mandatory, "2025-05-01").await;
+        let wi = fx.instance(w.id, 0).await;
+        fx.s.set_task_state(&fx.central, w.id, TaskState::Withdrawn)
+            .await
+            .unwrap();
+        assert!(matches!(
+            fx.s.update_instance(&fx.central, Scope::All, wi.id, None, &up)
+                .await,
+            Err(StoreError::WrongState("error-task-not-open"))
+        ));
+        assert!(matches!(
+            fx.s.update_instance(&member, member.scope(), wi.id, None, &up)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(
+            fx.s.instance_history(Scope::All, own.id).await.unwrap(),
+            Some(vec![])
+        );
+    }
+
+    pub async fn concurrent_updates_with_one_version_exactly_one_wins(b: Backend) {
+        let fx = Fx::new(&b, 1).await;
+        let t = fx.published("K1", TaskType::Mandatory, "2025-05-01").await;
+        let member = fx.member_actor(0).await;
+        for round in 0..5 {
+            let row = fx.instance(t.id, 0).await;
+            let mut handles = Vec::new();
+            for who in ["Anne", "Bo"] {
+                let s = fx.s.clone();
+                let member = member.clone();
+                let u = InstanceUpdate {
+                    responsible: Some(format!("{who} {round}")),
+                    ..Default::default()
+                };
+                handles.push(tokio::spawn(async move {
+                    s.update_instance(&member, member.scope(), row.id, Some(row.version), &u)
+                        .await
+                }));
+            }
+            let mut wins = 0;
+            let mut conflicts = 0;
+            for h in handles {
+                match h.await.unwrap() {
+                    Ok(i) => {
+                        wins += 1;
+                        assert_eq!(i.version, row.version + 1);
+                    }
+                    Err(StoreError::VersionConflict { expected, found }) => {
+                        conflicts += 1;
+                        assert_eq!((expected, found), (row.version, row.version + 1));
+                    }
+                    Err(e) => panic!("unexpected error: {e:?}"),
+                }
+            }
+            assert_eq!((wins, conflicts), (1, 1), "round {round}");
+        }
+        let h =
+            fx.s.instance_history(Scope::All, fx.instance(t.id, 0).await.id)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(h.len(), 5);
+    }
+
+    pub async fn many_concurrent_updates_all_land(b: Backend) {
+        let fx = Fx::new(&b, 20).await;
+        let t = fx.published("K1", TaskType::Mandatory, "2025-05-01").await;
+        let rows =
+            fx.s.list_instances(
+                Scope::All,
+                &InstanceFilter {
+                    task_id: Some(t.id),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 100),
+            )
+            .await
+            .unwrap()
+            .items;
+        let mut handles = Vec::new();
+        for (n, row) in rows.iter().enumerate() {
+            for k in 0..5 {
+                let s = fx.s.clone();
+                let c = fx.central.clone();
+                let id = row.id;
+                handles.push(tokio::spawn(async move {
+                    let u = InstanceUpdate {
+                        doer: Some(format!("doer {n}/{k}")),
+                        ..Default::default()
+                    };
+                    s.update_instance(&c, Scope::All, id, None, &u).await
+                }));
+            }
+        }
+        for h in handles {
+            h.await.unwrap().unwrap();
+        }
+        for row in &rows {
+            let h =
+                fx.s.instance_history(Scope::All, row.id)
+                    .await
+                    .unwrap()
+                    .unwrap();
+            assert_eq!(h.len(), 5);
+            let now =
+                fx.s.get_instance(Scope::All, row.id)
+                    .await
+                    .unwrap()
+                    .unwrap();
+            assert_eq!(now.instance.version, row.version + 5);
+            assert_eq!(now.instance.doer, h[4].doer);
+        }
+    }
+
+    pub async fn noop_update_adds_no_event(b: Backend) {
+        let fx = Fx::new(&b, 1).await;
+        let t = fx.published("K1", TaskType::Mandatory, "2025-05-01").await;
+        let row = fx.instance(t.id, 0).await;
+        let m = fx.member_actor(0).await;
+        let u = InstanceUpdate::parse(Some("paabegyndt"), None, Some("Anne"), None).unwrap();
+        let first =
+            fx.s.update_instance(&m, m.scope(), row.id, None, &u)
+                .await
+                .unwrap();
+        let again =
+            fx.s.update_instance(&m, m.scope(), row.id, Some(first.version), &u)
+                .await
+                .unwrap();
+        assert_eq!(again, first, "nothing differs: nothing changes");
+        let empty =
+            fx.s.update_instance(&m, m.scope(), row.id, None, &InstanceUpdate::default())
+                .await
+                .unwrap();
+        assert_eq!(empty, first);
+        assert_eq!(
+            fx.s.instance_history(m.scope(), row.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    pub async fn not_relevant_reason_is_cleared_when_status_leaves_it(b: Backend) {
+        let fx = Fx::new(&b, 1).await;
+        let t = fx.published("K1", TaskType::Mandatory, "2025-05-01").await;
+        let row = fx.instance(t.id, 0).await;
+        let m = fx.member_actor(0).await;
+        let nr = InstanceUpdate::parse(
+            Some("ikke_relevant"),
+            Some("Vi bruger ikke SAPA"),
+            None,
+            None,
+        )
+        .unwrap();
+        let i =
+            fx.s.update_instance(&m, m.scope(), row.id, None, &nr)
+                .await
+                .unwrap();
+        assert_eq!(i.not_relevant_reason, "Vi bruger ikke SAPA");
+        // Changing only the responsible keeps the reason.
+        let r = InstanceUpdate::parse(None, None, Some("Anne"), None).unwrap();
+        let i =
+            fx.s.update_instance(&m, m.scope(), row.id, None, &r)
+                .await
+                .unwrap();
+        assert_eq!(i.not_relevant_reason, "Vi bruger ikke SAPA");
+        let back = status_update(ExecutionStatus::Started);
+        let i =
+            fx.s.update_instance(&m, m.scope(), row.id, None, &back)
+                .await
+                .unwrap();
+        assert_eq!(i.status, ExecutionStatus::Started);
+        assert_eq!(i.not_relevant_reason, "");
+        let h =
+            fx.s.instance_history(m.scope(), row.id)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(h.len(), 3);
+        assert_eq!(h[0].not_relevant_reason, "Vi bruger ikke SAPA");
+        assert_eq!(h[2].not_relevant_reason, "");
+        assert_eq!(h[2].old_status, Some(ExecutionStatus::NotRelevant));
+    }
+
+    pub async fn follow_up_counts_and_filters(b: Backend) {
+        let fx = Fx::new(&b, 30).await;
+        let t = fx
+            .published("ID 31", TaskType::CriticalPath, "2022-10-05")
+            .await;
+        // Member i: done if i % 4 == 0, started if 1, not relevant if 2, else not started.
+        let statuses: Vec<SeedStatus> = fx
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| SeedStatus {
+                member_id: m.id,
+                status: match i % 4 {
+                    0 => ExecutionStatus::Done,
+                    1 => ExecutionStatus::Started,
+                    2 => ExecutionStatus::NotRelevant,
+                    _ => ExecutionStatus::NotStarted,
+                },
+                not_relevant_reason: "Ikke relevant her".into(),
+                responsible: format!("Ansvarlig {i}"),
+                doer: String::new(),
+            })
+            .collect();
+        fx.s.seed_statuses(&fx.central, t.id, &statuses)
+            .await
+            .unwrap();
+
+        let f =
+            fx.s.follow_up(t.id, &FollowUpFilter::default())
+                .await
+                .unwrap();
+        let count = |r: usize| (0..30).filter(|i| i % 4 == r).count() as i64;
+        assert_eq!(f.counts.done, count(0));
+        assert_eq!(f.counts.started, count(1));
+        assert_eq!(f.counts.not_relevant, count(2));
+        assert_eq!(f.counts.not_started, count(3));
+        assert_eq!(f.counts.total(), 30);
+        assert_eq!(f.not_done.len() as i64, count(1) + count(3));
+        let names: Vec<&str> = f.not_done.iter().map(|r| r.member_name.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted, "ordered by member name");
+        assert!(f.not_done.iter().all(|r| !r.status.is_settled()));
+        let first = &f.not_done[0];
+        assert_eq!(first.member_name, "Kommune 001");
+        assert_eq!(first.member_code, "102");
+        assert_eq!(first.responsible, "Ansvarlig 1");
+        assert_eq!(first.region, REGIONS[1]);
+
+        let in_region = |i: usize| i % REGIONS.len() == 2;
+        let fr =
+            fx.s.follow_up(
+                t.id,
+                &FollowUpFilter {
+                    region: Some(REGIONS[2].into()),
+                    network: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            fr.counts.total(),
+            (0..30).filter(|i| in_region(*i)).count() as i64
+        );
+        assert_eq!(
+            fr.counts.done,
+            (0..30).filter(|i| in_region(*i) && i % 4 == 0).count() as i64
+        );
+        assert!(fr.not_done.iter().all(|r| r.region == REGIONS[2]));
+        assert_eq!(
+            fr.not_done.len(),
+            (0..30)
+                .filter(|i| in_region(*i) && (i % 4 == 1 || i % 4 == 3))
+                .count()
+        );
+
+        let both =
+            fx.s.follow_up(
+                t.id,
+                &FollowUpFilter {
+                    region: Some(REGIONS[2].into()),
+                    network: Some(NETWORKS[1].into()),
+                },
+            )
+            .await
+            .unwrap();
+        let expect = (0..30).filter(|i| in_region(*i) && i % 3 == 1).count() as i64;
+        assert_eq!(both.counts.total(), expect);
+        assert!(
+            both.not_done
+                .iter()
+                .all(|r| r.region == REGIONS[2] && r.network == NETWORKS[1])
+        );
+
+        let nobody =
+            fx.s.follow_up(
+                t.id,
+                &FollowUpFilter {
+                    region: Some("Atlantis".into()),
+                    network: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(nobody.counts.total(), 0);
+        assert!(nobody.not_done.is_empty());
+        assert!(matches!(
+            fx.s.follow_up(TaskId(t.id.0 + 100), &FollowUpFilter::default())
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    pub async fn seed_statuses_sets_and_records(b: Backend) {
+        let fx = Fx::new(&b, 5).await;
+        let t = fx.published("K1", TaskType::Mandatory, "2025-05-01").await;
+        let seed = |i: usize, status| SeedStatus {
+            member_id: fx.members[i].id,
+            status,
+            not_relevant_reason: "Grund".into(),
+            responsible: format!("R{i}"),
+            doer: format!("D{i}"),
+        };
+        fx.s.seed_statuses(
+            &fx.central,
+            t.id,
+            &[
+                seed(0, ExecutionStatus::Done),
+                seed(1, ExecutionStatus::NotRelevant),
+                seed(2, ExecutionStatus::Started),
+            ],
+        )
+        .await
+        .unwrap();
+        let i0 =
+            fx.s.get_instance(Scope::All, fx.instance(t.id, 0).await.id)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(i0.instance.status, ExecutionStatus::Done);
+        assert_eq!(
+            i0.instance.not_relevant_reason, "",
+            "a reason only with not relevant"
+        );
+        assert_eq!(i0.instance.responsible, "R0");
+        assert_eq!(i0.instance.doer, "D0");
+        assert_eq!(i0.instance.version, 2);
+        let i1 =
+            fx.s.get_instance(Scope::All, fx.instance(t.id, 1).await.id)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(i1.instance.status, ExecutionStatus::NotRelevant);
+        assert_eq!(i1.instance.not_relevant_reason, "Grund");
+        let i3 = fx.instance(t.id, 3).await;
+        assert_eq!((i3.status, i3.version), (ExecutionStatus::NotStarted, 1));
+        for i in 0..3 {
+            let h =
+                fx.s.instance_history(Scope::All, fx.instance(t.id, i).await.id)
+                    .await
+                    .unwrap()
+                    .unwrap();
+            assert_eq!(h.len(), 1, "one event per seeded instance");
+            assert_eq!(h[0].old_status, Some(ExecutionStatus::NotStarted));
+            assert_eq!(h[0].actor_name, "Name of konsulent");
+        }
+        let f =
+            fx.s.follow_up(t.id, &FollowUpFilter::default())
+                .await
+                .unwrap();
+        assert_eq!(
+            (
+                f.counts.done,
+                f.counts.not_relevant,
+                f.counts.started,
+                f.counts.not_started
+            ),
+            (1, 1, 1, 2)
+        );
+        // A member without an instance: refused, nothing applied.
+        let draft = fx.draft("K2", TaskType::Mandatory, "2025-05-01").await;
+        assert!(
+            fx.s.seed_statuses(&fx.central, draft.id, &[seed(0, ExecutionStatus::Done)])
+                .await
+                .is_err()
+        );
+    }
+
+    pub async fn list_tasks_summarises_progress(b: Backend) {
+        let fx = Fx::new(&b, 4).await;
+        let p = fx.published("B", TaskType::Mandatory, "2025-05-01").await;
+        let d1 = fx.draft("A", TaskType::Mandatory, "2025-06-01").await;
+        let other =
+            fx.s.create_project(ProjectInput::parse("Aula", "").unwrap())
+                .await
+                .unwrap();
+        let mut input = fx.input("C", TaskType::Optional, "2025-04-01");
+        input.project_id = other.id;
+        let c = fx.s.create_task(&fx.central, input).await.unwrap();
+        fx.s.seed_statuses(
+            &fx.central,
+            p.id,
+            &[SeedStatus {
+                member_id: fx.members[0].id,
+                status: ExecutionStatus::Done,
+                not_relevant_reason: String::new(),
+                responsible: String::new(),
+                doer: String::new(),
+            }],
+        )
+        .await
+        .unwrap();
+        let all = fx.s.list_tasks(&TaskFilter::default()).await.unwrap();
+        let ids: Vec<TaskId> = all.iter().map(|t| t.id).collect();
+        assert_eq!(ids, [c.id, p.id, d1.id], "by end date");
+        let ps = all.iter().find(|t| t.id == p.id).unwrap();
+        assert_eq!((ps.instances, ps.settled), (4, 1));
+        assert_eq!(ps.project_name, "Sygesikring");
+        assert_eq!(ps.state, TaskState::Published);
+        let drafts =
+            fx.s.list_tasks(&TaskFilter {
+                state: Some(TaskState::Draft),
+                project_id: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            drafts.iter().map(|t| t.id).collect::<Vec<_>>(),
+            [c.id, d1.id]
+        );
+        assert_eq!((drafts[0].instances, drafts[0].settled), (0, 0));
+        let aula =
+            fx.s.list_tasks(&TaskFilter {
+                state: None,
+                project_id: Some(other.id),
+            })
+            .await
+            .unwrap();
+        assert_eq!(aula.len(), 1);
+        assert_eq!(aula[0].project_name, "Aula");
+    }
+
+    pub async fn member_home_totals_follow_visibility(b: Backend) {
+        let fx = Fx::new(&b, 12).await;
+        let s = &fx.s;
+        let c = &fx.central;
+        let check = |label: &'static str| {
+            let s = s.clone();
+            let members = fx.members.clone();
+            async move {
+                for m in &members {
+                    let scope = Scope::Member(m.id);
+                    let page = s
+                        .list_instances(scope, &InstanceFilter::default(), PageRequest::new(1, 500))
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        page.total,
+                        page.items.len() as i64,
+                        "{label}: member {}",
+                        m.code
+                    );
+                    let beyond = s
+                        .list_instances(scope, &InstanceFilter::default(), PageRequest::new(50, 10))
+                        .await
+                        .unwrap();
+                    assert_eq!(beyond.total, page.total, "{label}: past the last page");
+                }
+            }
+        };
+        check("empty").await;
+        let a = fx.published("A", TaskType::Mandatory, "2025-05-01").await;
+        let sel = fx.draft("B", TaskType::Mandatory, "2025-05-01").await;
+        s.publish_task(
+            c,
+            sel.id,
+            &Audience::Selection {
+                members: vec![fx.members[3].id],
+                regions: vec![REGIONS[1].into()],
+                networks: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let d = fx.draft("D", TaskType::Mandatory, "2025-05-01").await;
+        check("published").await;
+        s.set_task_state(c, a.id, TaskState::Closed).await.unwrap();
+        check("closed").await;
+        s.set_task_state(c, sel.id, TaskState::Withdrawn)
+            .await
+            .unwrap();
+        s.set_task_state(c, d.id, TaskState::Withdrawn)
+            .await
+            .unwrap();
+        check("withdrawn").await;
+        let e = fx
+            .published("E", TaskType::CriticalPath, "2025-05-01")
+            .await;
+        let row = fx.instance(e.id, 2).await;
+        s.update_instance(
+            c,
+            Scope::All,
+            row.id,
+            None,
+            &status_update(ExecutionStatus::Done),
+        )
+        .await
+        .unwrap();
+        check("updated").await;
+        let m2 = s
+            .list_instances(
+                Scope::Member(fx.members[2].id),
+                &InstanceFilter::default(),
+                PageRequest::new(1, 10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(m2.total, 2, "A (closed) and E");
+    }
+}
+
+// --- connecting (not per backend) --------------------------------------------------
+
+#[tokio::test]
+async fn unknown_url_schemes_are_refused() {
+    for url in ["mysql://localhost/udrul", "udrul.db", ""] {
+        match udrul_store::connect(url).await {
+            Err(StoreError::Backend(msg)) => assert!(msg.contains("sqlite:"), "{msg}"),
+            Err(e) => panic!("{url}: unexpected error {e:?}"),
+            Ok(_) => panic!("{url}: connected"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_unavailable() {
+    // Port 1 on loopback: nothing listens, the connection is refused.
+    match udrul_store::connect("postgres://postgres@127.0.0.1:1/udrul").await {
+        Err(StoreError::Unavailable(_)) => {}
+        Err(e) => panic!("unexpected error {e:?}"),
+        Ok(_) => panic!("connected"),
+    }
+}
+
+#[tokio::test]
+async fn default_sqlite_url_creates_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("nested").join("data");
+    let url = udrul_store::default_sqlite_url(&data).unwrap();
+    assert!(data.is_dir());
+    assert!(
+        url.starts_with("sqlite:") && url.ends_with("udrul.db"),
+        "{url}"
+    );
+    let s = udrul_store::connect(&url).await.unwrap();
+    assert_eq!(s.backend(), "sqlite");
+    assert!(data.join("udrul.db").is_file());
+    // Opening it again finds the schema in place.
+    drop(s);
+    udrul_store::connect(&url)
+        .await
+        .unwrap()
+        .ping()
+        .await
+        .unwrap();
+}
