@@ -1,0 +1,152 @@
+# Fælles tekster: layout, login, fejl, felter, statusser.
+skip-to-content = Gå til indhold
+nav-label = Hovedmenu
+nav-tasks = Opgaver
+nav-projects = Projekter
+nav-api = API
+nav-my-tasks = Mine opgaver
+logout = Log ud
+footer-text = Udrul – fælles opgaver, lokal udførelse.
+
+login-title = Log ind
+login-username = Brugernavn
+login-password = Adgangskode
+login-submit = Log ind
+login-failed = Brugernavn eller adgangskode er forkert.
+
+error-title = Der skete en fejl
+error-back-home = Til forsiden
+error-not-found = Siden findes ikke, eller du har ikke adgang til den.
+error-forbidden = Du har ikke adgang til denne side.
+error-csrf = Formularen var udløbet eller kom fra et andet websted. Genindlæs siden og prøv igen.
+error-too-large = Indholdet er for stort.
+error-unavailable = Databasen svarer ikke lige nu. Prøv igen om lidt.
+error-internal = Der skete en uventet fejl. Den er logget.
+error-invalid = Oplysningerne er ugyldige.
+error-version-conflict = En anden har gemt en ændring i mellemtiden. Se de aktuelle oplysninger og prøv igen.
+error-duplicate = Navnet er allerede i brug.
+error-not-draft = Kun kladder kan redigeres.
+error-state-transition = Opgaven kan ikke skifte til den tilstand herfra.
+error-task-not-open = Opgaven er ikke åben for ændringer.
+
+form-errors-title = Der er problemer med formularen
+error-required = skal udfyldes.
+error-too-long = må højst være { $n } tegn.
+error-control-chars = indeholder ugyldige tegn.
+error-date = skal være en dato (åååå-mm-dd).
+error-choice = skal være et af de viste valg.
+error-too-many = der er for mange.
+error-end-before-start = slutdatoen ligger før startdatoen.
+error-reason-required = skal udfyldes, når opgaven ikke er relevant.
+error-audience-both = vælg enten alle medlemmer eller et udvalg, ikke begge.
+error-audience-empty = vælg mindst ét medlem, en region eller et netværk.
+error-unknown-project = projektet findes ikke.
+error-unknown-role = rollen findes ikke i rollekataloget.
+error-unknown-member = et af de valgte medlemmer findes ikke.
+error-unknown-region = regionen findes ikke.
+error-unknown-network = netværket findes ikke.
+
+field-project_id = Projekt
+field-code = Kode
+field-title = Titel
+field-purpose = Formål
+field-guidance = Vejledning
+field-task_type = Type
+field-phase = Fase
+field-target_roles = Målgrupperoller
+field-start_date = Startdato
+field-end_date = Slutdato
+field-reason = Begrundelse
+field-audience = Modtagere
+field-name = Navn
+field-description = Beskrivelse
+field-status = Udførelsesstatus
+field-not_relevant_reason = Begrundelse, hvis opgaven ikke er relevant
+field-responsible = Ansvarlig
+field-doer = Udfører
+field-version = Version
+hint-not-relevant-reason = Skal udfyldes, hvis du vælger "Ikke relevant".
+
+task-type-obligatorisk = Obligatorisk
+task-type-obligatorisk_kritisk_vej = Obligatorisk på kritisk vej
+task-type-valgfri = Valgfri
+status-ikke_paabegyndt = Ikke påbegyndt
+status-paabegyndt = Påbegyndt
+status-fuldfoert = Fuldført
+status-ikke_relevant = Ikke relevant
+overdue = Overskredet
+task-closed-tag = Afsluttet
+
+col-task = Opgave
+col-project = Projekt
+col-type = Type
+col-end-date = Slutdato
+col-start-date = Startdato
+col-status = Status
+col-responsible = Ansvarlig
+col-doer = Udfører
+col-member = Kommune
+col-phase = Fase
+col-target-roles = Målgrupperoller
+col-region = Region
+col-network = Netværk
+col-updated = Senest ændret
+
+filter-apply = Vis
+pager-label = Sider
+pager-prev = Forrige side
+pager-next = Næste side
+pager-position = Side { $n } af { $of }
+
+home-title = Mine opgaver
+home-summary = { $n ->
+    [one] Én opgave.
+   *[other] { $n } opgaver.
+}
+home-overdue-on-page = { $n ->
+    [one] Én er overskredet.
+   *[other] { $n } er overskredet.
+}
+home-open-only = Vis kun opgaver, der ikke er afsluttet
+home-empty = Der er ingen opgaver her.
+home-table-caption = Kommunens opgaver, kritisk vej og nærmeste slutdato først
+
+back-to-my-tasks = Tilbage til mine opgaver
+back-to-follow-up = Tilbage til opfølgningen
+task-purpose = Formål
+task-guidance = Vejledning
+instance-status-heading = Jeres status
+instance-save = Gem status
+instance-saved = Ændringen er gemt.
+instance-task-not-open = Opgaven er afsluttet. Status kan ikke længere ændres.
+history-heading = Historik
+history-empty = Ingen ændringer endnu.
+history-status-changed = status { $from } → { $to }
+history-status-set = status { $s }
+history-reason = begrundelse: { $s }
+history-responsible = ansvarlig: { $s }
+history-doer = udfører: { $s }
+history-end-date-changed = slutdato ændret fra { $from } til { $to }: { $reason }
+history-central = Central
+
+month-1 = januar
+month-2 = februar
+month-3 = marts
+month-4 = april
+month-5 = maj
+month-6 = juni
+month-7 = juli
+month-8 = august
+month-9 = september
+month-10 = oktober
+month-11 = november
+month-12 = december
+
+# Generelle formular- og kolonnetekster (tilføjet med de centrale sider).
+form-cancel = Annuller
+form-required = skal udfyldes
+filter-reset = Nulstil filtre
+col-code = Kode
+col-title = Titel
+col-state = Tilstand
+col-member-code = Kommunekode

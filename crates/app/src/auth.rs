@@ -1,0 +1,383 @@
+//! Who is asking. Local accounts with argon2 password hashes; a login makes a
+//! server-side session (only the SHA-256 of its secret is stored), and the
+//! API hands out bearer tokens the same way.
+//!
+//! The `session` middleware resolves the cookie once per request, checks CSRF
+//! on state-changing requests and leaves a `Ctx` in the request; the `Ctx`,
+//! `Authed` and `Central` extractors read it. Tenant scoping then comes from
+//! `Actor::scope()`, never from the request body.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use udrul_core::{Actor, Credential, StoreError, User};
+
+use crate::error::{AppError, ErrorPage};
+use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
+use crate::{config::Config, csrf};
+
+pub const LANG_COOKIE: &str = "udrul_lang";
+pub const PRE_COOKIE: &str = "udrul_pre";
+/// The largest form body the CSRF check will read.
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
+
+pub fn session_cookie_name(cfg: &Config) -> &'static str {
+    if cfg.secure_cookies {
+        "__Host-udrul_session"
+    } else {
+        "udrul_session"
+    }
+}
+
+/// A fresh random secret: 32 bytes, URL-safe base64.
+pub fn new_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn hash_secret(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+pub fn actor_of(u: &User) -> Actor {
+    Actor {
+        user_id: u.id,
+        display_name: u.display_name.clone(),
+        role: u.role,
+        member_id: u.member_id,
+    }
+}
+
+/// Hashes a password with argon2 (off the async threads: it is slow on purpose).
+pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    Ok(tokio::task::spawn_blocking(move || password_auth::generate_hash(password)).await?)
+}
+
+/// Checks a username and password. Unknown users cost the same time as
+/// wrong passwords, so the answer does not tell which usernames exist.
+pub async fn check_password(
+    st: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<Option<User>, StoreError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let found = st.store.user_by_username(username).await?;
+    let (hash, user) = match found {
+        Some(u) if u.user.active => (u.password_hash, Some(u.user)),
+        _ => (
+            DUMMY
+                .get_or_init(|| password_auth::generate_hash("not a password"))
+                .clone(),
+            None,
+        ),
+    };
+    let password = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || {
+        password_auth::verify_password(password, &hash).is_ok()
+    })
+    .await
+    .unwrap_or(false);
+    Ok(if ok { user } else { None })
+}
+
+/// Creates a credential of `kind` for `user` and returns its secret.
+pub async fn issue_credential(
+    st: &AppState,
+    kind: &str,
+    user: &User,
+    ttl: std::time::Duration,
+) -> Result<(String, chrono::DateTime<Utc>), StoreError> {
+    let secret = new_secret();
+    let now = Utc::now();
+    let expires_at = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1));
+    st.store
+        .create_credential(
+            kind,
+            &hash_secret(&secret),
+            Credential {
+                user_id: user.id,
+                created_at: now,
+                last_seen_at: now,
+                expires_at,
+            },
+        )
+        .await?;
+    Ok((secret, expires_at))
+}
+
+/// The user behind a credential secret, if it is valid now. Idle sessions
+/// end after `idle`; every credential ends at its absolute expiry.
+pub async fn resolve_credential(
+    st: &AppState,
+    kind: &str,
+    secret: &str,
+    idle: Option<std::time::Duration>,
+) -> Result<Option<User>, StoreError> {
+    let hash = hash_secret(secret);
+    let Some((cred, user)) = st.store.get_credential(kind, &hash).await? else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let idle_over = idle
+        .and_then(|i| chrono::Duration::from_std(i).ok())
+        .is_some_and(|i| cred.last_seen_at + i <= now);
+    if cred.expires_at <= now || idle_over {
+        st.store.delete_credential(kind, &hash).await?;
+        return Ok(None);
+    }
+    // Touch at most once a minute: idle tracking without a write per request.
+    if now - cred.last_seen_at > chrono::Duration::seconds(60) {
+        st.store.touch_credential(kind, &hash, now).await?;
+    }
+    Ok(Some(user))
+}
+
+/// Per-request context of an HTML page.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub tr: Tr,
+    pub actor: Option<Actor>,
+    /// The CSRF token every form on the page carries.
+    pub csrf: String,
+    /// Path and query of this request, for "back here after login".
+    pub path: String,
+}
+
+impl Ctx {
+    /// A catalogue message in the visitor's language.
+    pub fn t(&self, key: &str) -> String {
+        self.tr.t(key)
+    }
+
+    /// The label of a form field, for error summaries: `field-<name>`.
+    pub fn field_label(&self, field: &str) -> String {
+        self.tr.t(&format!("field-{field}"))
+    }
+
+    /// The message of a field error, with its limit if it has one.
+    pub fn error_text(&self, e: &udrul_core::input::FieldError) -> String {
+        match e.limit {
+            Some(n) => self.tr.n(e.code, i64::try_from(n).unwrap_or(i64::MAX)),
+            None => self.tr.t(e.code),
+        }
+    }
+
+    /// The error for one field, if any: shown beside the field.
+    pub fn field_error(
+        &self,
+        errors: &udrul_core::input::FieldErrors,
+        field: &str,
+    ) -> Option<String> {
+        errors.for_field(field).map(|e| self.error_text(e))
+    }
+
+    pub fn is_central(&self) -> bool {
+        self.actor.as_ref().is_some_and(Actor::is_central)
+    }
+}
+
+fn unsafe_method(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A request from another site: a foreign `Origin`, or no `Origin` and a
+/// browser that says the request is cross-site.
+fn foreign_origin(h: &HeaderMap) -> bool {
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+    if let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let origin_host = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        return origin_host.is_none() || origin_host != host;
+    }
+    h.get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "cross-site")
+}
+
+fn forbidden(key: &'static str) -> Response {
+    let mut res = (StatusCode::FORBIDDEN, key).into_response();
+    res.extensions_mut().insert(ErrorPage {
+        status: StatusCode::FORBIDDEN,
+        key,
+    });
+    res
+}
+
+/// Resolves the session, checks CSRF, and leaves a `Ctx` for the handlers.
+pub async fn session(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    req: Request,
+    next: Next,
+) -> Response {
+    let lang = jar
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .unwrap_or(Lang::Da);
+    let mut actor = None;
+    let mut csrf_basis: Option<(&'static str, String)> = None;
+    if let Some(c) = jar.get(session_cookie_name(&st.config)) {
+        match resolve_credential(&st, "session", c.value(), Some(st.config.session_idle)).await {
+            Ok(Some(user)) => {
+                actor = Some(actor_of(&user));
+                csrf_basis = Some(("s", c.value().to_string()));
+            }
+            Ok(None) => {}
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+    let mut new_pre = None;
+    let (purpose, secret) = match csrf_basis {
+        Some(b) => b,
+        None => match jar.get(PRE_COOKIE) {
+            Some(c) if c.value().len() >= 32 => ("p", c.value().to_string()),
+            _ => {
+                let s = new_secret();
+                new_pre = Some(s.clone());
+                ("p", s)
+            }
+        },
+    };
+
+    let mut req = req;
+    if unsafe_method(req.method()) {
+        if foreign_origin(req.headers()) {
+            return forbidden("error-csrf");
+        }
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+            Ok(b) => b,
+            Err(_) => return AppError::BadRequest("error-too-large").into_response(),
+        };
+        let submitted = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| csrf::field_in_form(&bytes));
+        if !submitted.is_some_and(|t| csrf::verify(&st.csrf_key, purpose, &secret, &t)) {
+            return forbidden("error-csrf");
+        }
+        req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    }
+
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    req.extensions_mut().insert(Ctx {
+        tr: Tr::new(lang),
+        actor,
+        csrf: csrf::token(&st.csrf_key, purpose, &secret),
+        path,
+    });
+    let res = next.run(req).await;
+    match new_pre {
+        Some(pre) => {
+            let c = Cookie::build((PRE_COOKIE, pre))
+                .path("/")
+                .http_only(true)
+                .secure(st.config.secure_cookies)
+                .same_site(SameSite::Lax)
+                .build();
+            (CookieJar::new().add(c), res).into_response()
+        }
+        None => res,
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session middleware missing")))
+    }
+}
+
+/// A logged-in user. Anonymous visitors are sent to the login page.
+pub struct Authed {
+    pub ctx: Ctx,
+    pub actor: Actor,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, s)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match ctx.actor.clone() {
+            Some(actor) => Ok(Authed { ctx, actor }),
+            None => {
+                let next: String = form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect();
+                Err(Redirect::to(&format!("/login?next={next}")).into_response())
+            }
+        }
+    }
+}
+
+/// A logged-in central user (administrator or project staff); others get 403.
+pub struct Central {
+    pub ctx: Ctx,
+    pub actor: Actor,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Central {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
+        let Authed { ctx, actor } = Authed::from_request_parts(parts, s).await?;
+        if actor.can_manage_tasks() {
+            Ok(Central { ctx, actor })
+        } else {
+            Err(AppError::Forbidden.into_response())
+        }
+    }
+}
+
+/// A local path to return to after login; anything else becomes `/`.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_be_local() {
+        assert_eq!(safe_next("/tasks?x=1"), "/tasks?x=1");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil"), "/");
+    }
+
+    #[test]
+    fn origin_check() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
+        assert!(!foreign_origin(&h));
+        h.insert(header::ORIGIN, "http://127.0.0.1:8080".parse().unwrap());
+        assert!(!foreign_origin(&h));
+        h.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+        assert!(foreign_origin(&h));
+        h.insert(header::ORIGIN, "null".parse().unwrap());
+        assert!(foreign_origin(&h));
+    }
+}

@@ -1,0 +1,244 @@
+//! The command line: `udrul serve`, `udrul demo`, `udrul create-user`,
+//! `udrul seed-bench`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use udrul_core::Store;
+use udrul_core::access::AccessRole;
+use udrul_core::store::NewUser;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+#[derive(Parser)]
+#[command(
+    name = "udrul",
+    version,
+    about = "Udrul: publish local tasks to members and see who has done what"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args)]
+struct Db {
+    /// `sqlite:<file>` (default: a file in --data-dir) or `postgres://...`.
+    #[arg(long, env = "UDRUL_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Where the embedded SQLite database lives.
+    #[arg(long, env = "UDRUL_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+}
+
+impl Db {
+    async fn connect(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let url = match &self.database_url {
+            Some(u) => u.clone(),
+            None => udrul_store::default_sqlite_url(&self.data_dir)?,
+        };
+        udrul_store::connect(&url)
+            .await
+            .with_context(|| format!("opening the database ({})", redact(&url)))
+    }
+}
+
+/// The database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+#[derive(clap::Args)]
+struct Serve {
+    #[command(flatten)]
+    db: Db,
+    /// Address to listen on.
+    #[arg(long, env = "UDRUL_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Mark cookies Secure with the `__Host-` prefix (serve behind HTTPS).
+    #[arg(long, env = "UDRUL_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the portal.
+    Serve(Serve),
+    /// Run the portal with demo data (98 municipalities, 44 tasks) in a
+    /// fresh or earlier demo database, and print the address and logins.
+    Demo(Serve),
+    /// Create a local account.
+    CreateUser {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// central_admin, central_staff, member_admin or member_user.
+        #[arg(long)]
+        role: String,
+        /// The member's code, for member roles.
+        #[arg(long)]
+        member_code: Option<String>,
+        /// Read from this environment variable, never from the command line.
+        #[arg(long, default_value = "UDRUL_PASSWORD")]
+        password_env: String,
+    },
+    /// Put the demo data into a database (if it has no users yet) and exit.
+    SeedDemo {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Fill a database with benchmark data: every member gets N tasks.
+    SeedBench {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value_t = 2000)]
+        tasks_per_member: usize,
+    },
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        init_tracing();
+        match self.cmd {
+            Cmd::Serve(s) => {
+                let store = s.db.connect().await?;
+                serve(store, &s).await
+            }
+            Cmd::Demo(mut s) => {
+                if s.db.database_url.is_none() && s.db.data_dir.as_os_str() == "data" {
+                    s.db.data_dir = PathBuf::from("demo-data");
+                }
+                let store = s.db.connect().await?;
+                let hash = crate::auth::hash_password(crate::demo::DEMO_PASSWORD.into()).await?;
+                let summary = crate::demo::seed(&*store, &hash).await?;
+                println!("{summary}");
+                serve(store, &s).await
+            }
+            Cmd::CreateUser {
+                db,
+                username,
+                display_name,
+                email,
+                role,
+                member_code,
+                password_env,
+            } => {
+                let store = db.connect().await?;
+                let role = AccessRole::parse(&role).context("unknown role")?;
+                let member_id = match member_code {
+                    Some(code) => Some(
+                        store
+                            .list_members()
+                            .await?
+                            .into_iter()
+                            .find(|m| m.code == code)
+                            .context("unknown member code")?
+                            .id,
+                    ),
+                    None => None,
+                };
+                anyhow::ensure!(
+                    role.is_central() == member_id.is_none(),
+                    "member roles need --member-code; central roles take none"
+                );
+                let password =
+                    std::env::var(&password_env).with_context(|| format!("set {password_env}"))?;
+                anyhow::ensure!(
+                    password.chars().count() >= 12,
+                    "use a password of at least 12 characters"
+                );
+                let password_hash = crate::auth::hash_password(password).await?;
+                let u = store
+                    .create_user(NewUser {
+                        username,
+                        display_name,
+                        email,
+                        password_hash,
+                        role,
+                        member_id,
+                    })
+                    .await?;
+                println!("created user {} ({})", u.username, u.role.as_str());
+                Ok(())
+            }
+            Cmd::SeedDemo { db } => {
+                let store = db.connect().await?;
+                let hash = crate::auth::hash_password(crate::demo::DEMO_PASSWORD.into()).await?;
+                let summary = crate::demo::seed(&*store, &hash).await?;
+                println!("{summary}");
+                Ok(())
+            }
+            Cmd::SeedBench {
+                db,
+                tasks_per_member,
+            } => {
+                let store = db.connect().await?;
+                let hash = crate::auth::hash_password(crate::demo::DEMO_PASSWORD.into()).await?;
+                let started = std::time::Instant::now();
+                let summary = crate::demo::seed_bench(&*store, &hash, tasks_per_member).await?;
+                println!("{summary}");
+                println!("seeded in {:.1} s", started.elapsed().as_secs_f64());
+                Ok(())
+            }
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("UDRUL_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn serve(store: Arc<dyn Store>, s: &Serve) -> anyhow::Result<()> {
+    let config = Config {
+        secure_cookies: s.secure_cookies,
+        ..Config::default()
+    };
+    let state = AppState::new(store, config).await?;
+    let app = crate::router(state);
+    let listener = tokio::net::TcpListener::bind(s.bind)
+        .await
+        .with_context(|| format!("listening on {}", s.bind))?;
+    let addr = listener.local_addr()?;
+    println!("Udrul kører på / is running at http://{addr}/");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

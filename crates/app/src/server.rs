@@ -1,0 +1,114 @@
+//! The router: web pages, `/api/v1`, health, static files, and the layers
+//! every response passes through (request id, tracing, security headers,
+//! error pages).
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum_extra::extract::cookie::CookieJar;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth::{Ctx, LANG_COOKIE};
+use crate::error::ErrorPage;
+use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
+use crate::web::pages::ErrorTemplate;
+
+/// No inline script or style anywhere: everything comes from `/static`.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router(state: AppState) -> Router {
+    let web = crate::web::router()
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::session,
+        ))
+        .layer(middleware::from_fn(render_error_pages));
+    Router::new()
+        .merge(web)
+        .nest("/api/v1", crate::api::router())
+        .route(
+            "/api/docs",
+            get(|| async { axum::response::Redirect::permanent("/api/v1/docs") }),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/static/app.css", get(css))
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+async fn readyz(State(st): State<AppState>) -> Response {
+    match st.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    }
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+/// Turns an `ErrorPage` marker into a whole page in the visitor's language.
+async fn render_error_pages(jar: CookieJar, req: Request, next: Next) -> Response {
+    let lang = jar
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .unwrap_or(Lang::Da);
+    let res = next.run(req).await;
+    let Some(page) = res.extensions().get::<ErrorPage>().copied() else {
+        return res;
+    };
+    let ctx = Ctx {
+        tr: Tr::new(lang),
+        actor: None,
+        csrf: String::new(),
+        path: "/".into(),
+    };
+    let html = crate::web::pages::render(&ErrorTemplate {
+        ctx: &ctx,
+        status: page.status.as_u16(),
+        key: page.key,
+    });
+    let mut out = (page.status, Html(html)).into_response();
+    for (name, value) in res.headers() {
+        if name == header::SET_COOKIE || name == header::RETRY_AFTER {
+            out.headers_mut().append(name, value.clone());
+        }
+    }
+    out
+}

@@ -1,0 +1,28 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use udrul_core::Store;
+
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    /// Key for CSRF tokens (HMAC-SHA256). Kept in the database so every app
+    /// instance on it agrees.
+    pub csrf_key: Arc<[u8]>,
+}
+
+impl AppState {
+    pub async fn new(store: Arc<dyn Store>, config: Config) -> anyhow::Result<Self> {
+        let init: [u8; 32] = rand::random();
+        let csrf_key = store.secret("csrf_key", init.to_vec()).await?;
+        Ok(Self {
+            store,
+            config: Arc::new(config),
+            csrf_key: csrf_key.into(),
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! `GET/POST /login`, `POST /logout`.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
+
+use crate::auth::{self, Ctx, session_cookie_name};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::web::pages::{page, render};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    ctx: &'a Ctx,
+    next: &'a str,
+    username: &'a str,
+    failed: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
+    if ctx.actor.is_some() {
+        return Redirect::to(auth::safe_next(&q.next)).into_response();
+    }
+    page(&LoginPage {
+        ctx: &ctx,
+        next: auth::safe_next(&q.next),
+        username: "",
+        failed: false,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn submit(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
+    let username = f.username.trim();
+    let user = if username.is_empty()
+        || f.password.is_empty()
+        || username.len() > 200
+        || f.password.len() > 1000
+    {
+        None
+    } else {
+        auth::check_password(&st, username, &f.password).await?
+    };
+    let Some(user) = user else {
+        tracing::info!("failed login");
+        let html = render(&LoginPage {
+            ctx: &ctx,
+            next: auth::safe_next(&f.next),
+            username,
+            failed: true,
+        });
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    };
+    // A new session secret at every login: no fixation of an earlier id.
+    let (secret, _) =
+        auth::issue_credential(&st, "session", &user, st.config.session_absolute).await?;
+    let cookie = Cookie::build((session_cookie_name(&st.config), secret))
+        .path("/")
+        .http_only(true)
+        .secure(st.config.secure_cookies)
+        .same_site(SameSite::Lax)
+        .build();
+    Ok((jar.add(cookie), Redirect::to(auth::safe_next(&f.next))).into_response())
+}
+
+pub async fn logout(State(st): State<AppState>, jar: CookieJar) -> AppResult<Response> {
+    let name = session_cookie_name(&st.config);
+    if let Some(c) = jar.get(name) {
+        // Deleting the stored session ends it on every app instance.
+        st.store
+            .delete_credential("session", &auth::hash_secret(c.value()))
+            .await?;
+    }
+    let jar = jar.remove(Cookie::build(name).path("/"));
+    Ok((jar, Redirect::to("/login")).into_response())
+}

@@ -1,0 +1,128 @@
+//! Central staff's task pages, one file per page or small group:
+//!
+//! | route | file |
+//! |---|---|
+//! | `GET /tasks` | `list` |
+//! | `GET /tasks/new`, `POST /tasks`, `GET/POST /tasks/{id}/edit` | `form` |
+//! | `GET /tasks/{id}` | `show` |
+//! | `GET/POST /tasks/{id}/publish` | `publish` |
+//! | `GET/POST /tasks/{id}/end-date` | `end_date` |
+//! | `GET/POST /tasks/{id}/close`, `GET/POST /tasks/{id}/withdraw` | `state` |
+//! | `GET /tasks/{id}/follow-up`, `.csv`, `.xlsx` | `follow_up` |
+//!
+//! Every handler takes the `Central` extractor: anonymous visitors are sent
+//! to the login page, member accounts get 403. Changes are POST forms with
+//! the CSRF token; destructive ones are confirmed on a GET page first, so no
+//! JavaScript is needed.
+
+use axum::Router;
+use axum::routing::get;
+use udrul_core::{ExecutionStatus, Task, TaskId, TaskState, TaskType};
+
+use crate::auth::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub mod end_date;
+pub mod follow_up;
+pub mod form;
+pub mod list;
+pub mod publish;
+pub mod show;
+pub mod state;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tasks", get(list::list).post(form::create))
+        .route("/tasks/new", get(form::new))
+        .route("/tasks/{id}", get(show::show))
+        .route("/tasks/{id}/edit", get(form::edit).post(form::update))
+        .route(
+            "/tasks/{id}/publish",
+            get(publish::form).post(publish::submit),
+        )
+        .route(
+            "/tasks/{id}/end-date",
+            get(end_date::form).post(end_date::submit),
+        )
+        .route(
+            "/tasks/{id}/close",
+            get(state::confirm_close).post(state::close),
+        )
+        .route(
+            "/tasks/{id}/withdraw",
+            get(state::confirm_withdraw).post(state::withdraw),
+        )
+        .route("/tasks/{id}/follow-up", get(follow_up::page))
+        .route("/tasks/{id}/follow-up.csv", get(follow_up::csv))
+        .route("/tasks/{id}/follow-up.xlsx", get(follow_up::xlsx))
+}
+
+/// The task, or 404.
+pub(crate) async fn load_task(st: &AppState, id: i64) -> AppResult<Task> {
+    st.store
+        .get_task(TaskId(id))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub(crate) fn type_label(ctx: &Ctx, t: TaskType) -> String {
+    ctx.t(&format!("task-type-{}", t.as_str()))
+}
+
+pub(crate) fn state_label(ctx: &Ctx, s: TaskState) -> String {
+    ctx.t(&format!("task-state-{}", s.as_str()))
+}
+
+pub(crate) fn status_label(ctx: &Ctx, s: ExecutionStatus) -> String {
+    ctx.t(&format!("status-{}", s.as_str()))
+}
+
+/// Whether a task has instances to follow up.
+pub(crate) fn has_follow_up(s: TaskState) -> bool {
+    matches!(s, TaskState::Published | TaskState::Closed)
+}
+
+/// One option of a select, or one box of a radio or checkbox group.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Self {
+        Choice {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// Guidance as HTML, its headings moved down two levels: the page's own
+/// `h1` and the "Vejledning" `h2` stay the only ones above them.
+pub(crate) fn guidance_html(markdown: &str) -> String {
+    let mut html = crate::markdown::to_safe_html(markdown);
+    for (from, to) in [
+        ("h6", "h6"),
+        ("h5", "h6"),
+        ("h4", "h6"),
+        ("h3", "h5"),
+        ("h2", "h4"),
+        ("h1", "h3"),
+    ] {
+        if from != to {
+            html = html
+                .replace(&format!("<{from}>"), &format!("<{to}>"))
+                .replace(&format!("</{from}>"), &format!("</{to}>"));
+        }
+    }
+    html
+}
+
+/// Parses an id typed into a form or query; blank or garbage is `None`.
+pub(crate) fn parse_id(s: &str) -> Option<i64> {
+    s.trim().parse().ok()
+}
