@@ -69,7 +69,10 @@ impl FieldErrors {
                 code: "error-too-long",
                 limit: Some(max),
             });
-        } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        } else if v
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
             self.add(field, "error-control-chars");
         }
         v.to_string()
@@ -173,10 +176,10 @@ impl TaskInput {
         }
         let start_date = parse_date(&mut e, "start_date", raw.start_date, false);
         let end_date = parse_date(&mut e, "end_date", raw.end_date, true);
-        if let (Some(s), Some(end)) = (start_date, end_date) {
-            if end < s {
-                e.add("end_date", "error-end-before-start");
-            }
+        if let (Some(s), Some(end)) = (start_date, end_date)
+            && end < s
+        {
+            e.add("end_date", "error-end-before-start");
         }
         match (project_id, task_type, end_date) {
             (Some(project_id), Some(task_type), Some(end_date)) if e.is_empty() => Ok(TaskInput {
@@ -385,7 +388,15 @@ mod tests {
     fn not_relevant_needs_a_reason() {
         let e = InstanceUpdate::parse(Some("ikke_relevant"), Some("  "), None, None).unwrap_err();
         assert_eq!(e.0[0].field, "not_relevant_reason");
-        assert!(InstanceUpdate::parse(Some("ikke_relevant"), Some("Vi bruger ikke SAPA"), None, None).is_ok());
+        assert!(
+            InstanceUpdate::parse(
+                Some("ikke_relevant"),
+                Some("Vi bruger ikke SAPA"),
+                None,
+                None
+            )
+            .is_ok()
+        );
         assert!(InstanceUpdate::parse(Some("done"), None, None, None).is_err());
     }
 
@@ -393,7 +404,10 @@ mod tests {
     fn audience_must_name_someone() {
         assert!(Audience::parse(false, vec![], vec![" ".into()], vec![]).is_err());
         assert!(Audience::parse(true, vec![1], vec![], vec![]).is_err());
-        assert_eq!(Audience::parse(true, vec![], vec![], vec![]).unwrap(), Audience::All);
+        assert_eq!(
+            Audience::parse(true, vec![], vec![], vec![]).unwrap(),
+            Audience::All
+        );
     }
 
     #[test]

@@ -110,8 +110,13 @@ pub trait Store: Send + Sync + 'static {
     async fn count_users(&self) -> StoreResult<i64>;
     /// `kind` is "session" or "api"; `hash` is the SHA-256 of the secret.
     async fn create_credential(&self, kind: &str, hash: &[u8], c: Credential) -> StoreResult<()>;
-    async fn get_credential(&self, kind: &str, hash: &[u8]) -> StoreResult<Option<(Credential, User)>>;
-    async fn touch_credential(&self, kind: &str, hash: &[u8], at: DateTime<Utc>) -> StoreResult<()>;
+    async fn get_credential(
+        &self,
+        kind: &str,
+        hash: &[u8],
+    ) -> StoreResult<Option<(Credential, User)>>;
+    async fn touch_credential(&self, kind: &str, hash: &[u8], at: DateTime<Utc>)
+    -> StoreResult<()>;
     async fn delete_credential(&self, kind: &str, hash: &[u8]) -> StoreResult<()>;
     /// Removes expired sessions and tokens; returns how many.
     async fn purge_credentials(&self, now: DateTime<Utc>) -> StoreResult<u64>;
@@ -125,28 +130,59 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a draft. Unknown project or role: `Invalid`.
     async fn create_task(&self, actor: &Actor, t: TaskInput) -> StoreResult<Task>;
     /// Edits a draft (`WrongState` otherwise); `version` must match.
-    async fn update_task(&self, actor: &Actor, id: TaskId, version: i64, t: TaskInput) -> StoreResult<Task>;
+    async fn update_task(
+        &self,
+        actor: &Actor,
+        id: TaskId,
+        version: i64,
+        t: TaskInput,
+    ) -> StoreResult<Task>;
     async fn get_task(&self, id: TaskId) -> StoreResult<Option<Task>>;
     async fn list_tasks(&self, f: &TaskFilter) -> StoreResult<Vec<TaskSummary>>;
     /// Draft -> published, creating one instance per member of the audience.
     /// An unknown member in the audience: `Invalid`, nothing changes.
-    async fn publish_task(&self, actor: &Actor, id: TaskId, audience: &Audience) -> StoreResult<Published>;
+    async fn publish_task(
+        &self,
+        actor: &Actor,
+        id: TaskId,
+        audience: &Audience,
+    ) -> StoreResult<Published>;
     /// Moves the end date of a draft or published task, keeping the old one
     /// and the reason in the history.
-    async fn change_end_date(&self, actor: &Actor, id: TaskId, change: &EndDateChange) -> StoreResult<Task>;
+    async fn change_end_date(
+        &self,
+        actor: &Actor,
+        id: TaskId,
+        change: &EndDateChange,
+    ) -> StoreResult<Task>;
     /// Published -> closed, or draft/published -> withdrawn.
     async fn set_task_state(&self, actor: &Actor, id: TaskId, to: TaskState) -> StoreResult<Task>;
     async fn task_history(&self, id: TaskId) -> StoreResult<Vec<TaskEvent>>;
     /// Records an end-date change that happened before Udrul (seed data).
-    async fn import_end_date_change(&self, id: TaskId, from: NaiveDate, to: NaiveDate, reason: &str) -> StoreResult<()>;
+    async fn import_end_date_change(
+        &self,
+        id: TaskId,
+        from: NaiveDate,
+        to: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()>;
 
     // --- instances (scoped) -----------------------------------------------
     /// Instances in `scope` of tasks members may see (published, closed),
     /// critical path first, then nearest end date; settled ones last.
-    async fn list_instances(&self, scope: Scope, f: &InstanceFilter, page: PageRequest) -> StoreResult<Page<InstanceRow>>;
+    async fn list_instances(
+        &self,
+        scope: Scope,
+        f: &InstanceFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<InstanceRow>>;
     /// `None` when it does not exist or lies outside `scope`, or its task is
     /// not visible to members and the scope is a member's.
-    async fn get_instance(&self, scope: Scope, id: InstanceId) -> StoreResult<Option<InstanceDetail>>;
+    async fn get_instance(
+        &self,
+        scope: Scope,
+        id: InstanceId,
+    ) -> StoreResult<Option<InstanceDetail>>;
     /// Applies a member's update, appends it to the history. `version`, when
     /// given, must match (`VersionConflict`). A closed or withdrawn task:
     /// `WrongState`.
@@ -158,10 +194,19 @@ pub trait Store: Send + Sync + 'static {
         version: Option<i64>,
         u: &InstanceUpdate,
     ) -> StoreResult<Instance>;
-    async fn instance_history(&self, scope: Scope, id: InstanceId) -> StoreResult<Option<Vec<InstanceEvent>>>;
+    async fn instance_history(
+        &self,
+        scope: Scope,
+        id: InstanceId,
+    ) -> StoreResult<Option<Vec<InstanceEvent>>>;
     /// Counts and the members not done, for central follow-up.
     async fn follow_up(&self, id: TaskId, f: &FollowUpFilter) -> StoreResult<FollowUp>;
     /// Sets statuses without the per-change rules, for demo and benchmark
     /// data. One history entry per instance, by `actor`.
-    async fn seed_statuses(&self, actor: &Actor, task: TaskId, statuses: &[SeedStatus]) -> StoreResult<()>;
+    async fn seed_statuses(
+        &self,
+        actor: &Actor,
+        task: TaskId,
+        statuses: &[SeedStatus],
+    ) -> StoreResult<()>;
 }
