@@ -16,7 +16,6 @@ use udrul_core::{
 
 use crate::auth::{Authed, Ctx};
 use crate::error::{AppError, AppResult};
-use crate::markdown;
 use crate::state::AppState;
 use crate::web::pages::render;
 
@@ -135,7 +134,7 @@ async fn render_page(
     let page = InstancePage {
         ctx,
         d,
-        guidance_html: markdown::to_safe_html(&t.guidance),
+        guidance_html: crate::web::tasks::guidance_html(&t.guidance),
         type_label: ctx.t(&format!("task-type-{}", t.task_type.as_str())),
         critical: t.task_type == TaskType::CriticalPath,
         start_date: t.start_date.map(|s| ctx.tr.date(s)),
