@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock};
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
@@ -17,6 +18,10 @@ fluent_templates::static_loader! {
         customise: |bundle| bundle.set_use_isolating(false),
     };
 }
+
+/// Formatted messages without arguments, per language (see `Tr::t`).
+static PLAIN: LazyLock<[RwLock<HashMap<String, String>>; 2]> =
+    LazyLock::new(|| [RwLock::default(), RwLock::default()]);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -71,8 +76,25 @@ impl Tr {
 
     /// The message `key`. A missing key shows as the key itself, and a test
     /// checks that every key used exists in both languages.
+    ///
+    /// Messages without arguments are formatted once per language and kept:
+    /// a page with fifty rows asks for the same few labels a hundred times,
+    /// and a Fluent lookup costs more than the row. Only keys the catalogue
+    /// has are kept, so the cache is bounded by the catalogue.
     pub fn t(&self, key: &str) -> String {
-        LOCALES.lookup(&self.id, key)
+        let cache = &PLAIN[self.lang as usize];
+        if let Some(v) = cache.read().ok().and_then(|m| m.get(key).cloned()) {
+            return v;
+        }
+        match LOCALES.try_lookup(&self.id, key) {
+            Some(v) => {
+                if let Ok(mut m) = cache.write() {
+                    m.insert(key.to_string(), v.clone());
+                }
+                v
+            }
+            None => LOCALES.lookup(&self.id, key),
+        }
     }
 
     /// The message `key` with one argument `$n`.

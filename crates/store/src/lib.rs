@@ -99,6 +99,7 @@ use std::sync::Arc;
 
 use udrul_core::store::{Store, StoreError};
 
+mod lite;
 mod postgres;
 mod sqlite;
 

@@ -67,6 +67,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         .await
         .map_err(|e| StoreError::Backend(format!("migrating the PostgreSQL database: {e}")))?;
     Ok(Arc::new(store::SqlStore::new(store::Pools {
+        lite: None,
         read: pool.clone(),
         write: pool,
     })))

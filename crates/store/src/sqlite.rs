@@ -8,6 +8,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use udrul_core::store::{Store, StoreError};
 
+use crate::lite::LiteReads;
+
 pub type Db = sqlx::Sqlite;
 pub const BACKEND: &str = "sqlite";
 
@@ -89,21 +91,27 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         .await
         .map_err(db)?;
 
-    let read = if in_memory {
+    let readers = std::thread::available_parallelism()
+        .map(|n| n.get() * 2)
+        .unwrap_or(4)
+        .clamp(4, 8);
+    let (read, lite) = if in_memory {
         // An in-memory database exists only on its own connection.
-        write.clone()
+        (write.clone(), None)
     } else {
-        let readers = std::thread::available_parallelism()
-            .map(|n| n.get() * 2)
-            .unwrap_or(4)
-            .clamp(4, 8);
-        SqlitePoolOptions::new()
+        let lite = LiteReads::open(options.get_filename().to_path_buf(), readers)?;
+        let read = SqlitePoolOptions::new()
             .max_connections(u32::try_from(readers).unwrap_or(4))
             .acquire_timeout(Duration::from_secs(10))
             .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await
-            .map_err(db)?
+            .map_err(db)?;
+        (read, Some(lite))
     };
-    Ok(Arc::new(store::SqlStore::new(store::Pools { read, write })))
+    Ok(Arc::new(store::SqlStore::new(store::Pools {
+        read,
+        write,
+        lite,
+    })))
 }

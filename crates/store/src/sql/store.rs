@@ -3,6 +3,7 @@
 //! provides the driver `Db`, the name `BACKEND` and the few `dialect` items
 //! where the two databases truly differ.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
 
@@ -21,6 +22,7 @@ use udrul_core::store::{
 };
 
 use super::{BACKEND, Db, dialect};
+use crate::lite::{Arg, Cost, FromLite, LiteReads, col};
 
 type Conn = <Db as sqlx::Database>::Connection;
 type Tx = sqlx::Transaction<'static, Db>;
@@ -30,6 +32,8 @@ type Tx = sqlx::Transaction<'static, Db>;
 pub struct Pools {
     pub read: Pool<Db>,
     pub write: Pool<Db>,
+    /// SQLite on a file: the hot reads go through rusqlite (see `lite`).
+    pub lite: Option<LiteReads>,
 }
 
 /// Most instance updates one group commit takes (SQLite).
@@ -62,6 +66,47 @@ impl SqlStore {
 
     async fn read(&self) -> StoreResult<sqlx::pool::PoolConnection<Db>> {
         self.pools.read.acquire().await.map_err(db)
+    }
+
+    /// Every row of a read, through rusqlite when the store has it (SQLite
+    /// on a file, see `lite`), else through the sqlx read pool. The same SQL
+    /// and the same row struct either way.
+    async fn read_all<T>(
+        &self,
+        cost: Cost,
+        sql: impl Into<Cow<'static, str>>,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<T>>
+    where
+        T: FromLite + for<'r> FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
+    {
+        if let Some(lite) = &self.pools.lite {
+            return lite.all(cost, sql, args).await;
+        }
+        let mut q = sqlx::query_as::<Db, T>(AssertSqlSafe(sql.into()));
+        for a in args {
+            q = match a {
+                Arg::Int(v) => q.bind(v),
+                Arg::Text(s) => q.bind(s),
+                Arg::Blob(b) => q.bind(b),
+                Arg::Null => q.bind(None::<String>),
+            };
+        }
+        let mut c = self.read().await?;
+        q.fetch_all(&mut *c).await.map_err(db)
+    }
+
+    /// The first row of a read (see `read_all`).
+    async fn read_first<T>(
+        &self,
+        cost: Cost,
+        sql: impl Into<Cow<'static, str>>,
+        args: Vec<Arg>,
+    ) -> StoreResult<Option<T>>
+    where
+        T: FromLite + for<'r> FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
+    {
+        Ok(self.read_all(cost, sql, args).await?.into_iter().next())
     }
 }
 
@@ -154,6 +199,18 @@ struct MemberRow {
     network: String,
 }
 
+impl FromLite for MemberRow {
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(MemberRow {
+            id: col(r, 0, "id")?,
+            code: col(r, 1, "code")?,
+            name: col(r, 2, "name")?,
+            region: col(r, 3, "region")?,
+            network: col(r, 4, "network")?,
+        })
+    }
+}
+
 impl From<MemberRow> for Member {
     fn from(r: MemberRow) -> Member {
         Member {
@@ -184,6 +241,21 @@ struct UserRow {
 }
 
 impl UserRow {
+    /// The user columns (`user_cols!`) from column `at` on.
+    fn from_lite_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Self> {
+        Ok(UserRow {
+            id: col(r, at, "id")?,
+            username: col(r, at + 1, "username")?,
+            display_name: col(r, at + 2, "display_name")?,
+            email: col(r, at + 3, "email")?,
+            role: col(r, at + 4, "role")?,
+            member_id: col(r, at + 5, "member_id")?,
+            active: col(r, at + 6, "active")?,
+        })
+    }
+}
+
+impl UserRow {
     fn into_user(self) -> StoreResult<User> {
         Ok(User {
             id: UserId(self.id),
@@ -205,6 +277,18 @@ struct CredentialRow {
     cred_expires_at: DateTime<Utc>,
     #[sqlx(flatten)]
     user: UserRow,
+}
+
+impl FromLite for CredentialRow {
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(CredentialRow {
+            cred_user_id: col(r, 0, "cred_user_id")?,
+            cred_created_at: col(r, 1, "cred_created_at")?,
+            cred_last_seen_at: col(r, 2, "cred_last_seen_at")?,
+            cred_expires_at: col(r, 3, "cred_expires_at")?,
+            user: UserRow::from_lite_at(r, 4)?,
+        })
+    }
 }
 
 #[derive(FromRow)]
@@ -251,6 +335,29 @@ struct TaskRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     published_at: Option<DateTime<Utc>>,
+}
+
+impl FromLite for TaskRow {
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(TaskRow {
+            id: col(r, 0, "id")?,
+            project_id: col(r, 1, "project_id")?,
+            project_name: col(r, 2, "project_name")?,
+            code: col(r, 3, "code")?,
+            title: col(r, 4, "title")?,
+            purpose: col(r, 5, "purpose")?,
+            guidance: col(r, 6, "guidance")?,
+            task_type: col(r, 7, "task_type")?,
+            phase: col(r, 8, "phase")?,
+            start_date: col(r, 9, "start_date")?,
+            end_date: col(r, 10, "end_date")?,
+            state: col(r, 11, "state")?,
+            version: col(r, 12, "version")?,
+            created_at: col(r, 13, "created_at")?,
+            updated_at: col(r, 14, "updated_at")?,
+            published_at: col(r, 15, "published_at")?,
+        })
+    }
 }
 
 impl TaskRow {
@@ -375,6 +482,29 @@ struct PagedInstanceRow {
     row: InstanceListRow,
 }
 
+impl FromLite for PagedInstanceRow {
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(PagedInstanceRow {
+            total: col(r, 0, "total")?,
+            row: InstanceListRow {
+                id: col(r, 1, "id")?,
+                task_id: col(r, 2, "task_id")?,
+                member_id: col(r, 3, "member_id")?,
+                project_name: col(r, 4, "project_name")?,
+                code: col(r, 5, "code")?,
+                title: col(r, 6, "title")?,
+                task_type: col(r, 7, "task_type")?,
+                task_state: col(r, 8, "task_state")?,
+                start_date: col(r, 9, "start_date")?,
+                end_date: col(r, 10, "end_date")?,
+                status: col(r, 11, "status")?,
+                responsible: col(r, 12, "responsible")?,
+                version: col(r, 13, "version")?,
+            },
+        })
+    }
+}
+
 #[derive(FromRow)]
 struct InstanceDetailRow {
     #[sqlx(flatten)]
@@ -442,6 +572,23 @@ struct FollowUpDbRow {
     updated_at: DateTime<Utc>,
 }
 
+impl FromLite for FollowUpDbRow {
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(FollowUpDbRow {
+            instance_id: col(r, 0, "instance_id")?,
+            member_id: col(r, 1, "member_id")?,
+            member_code: col(r, 2, "member_code")?,
+            member_name: col(r, 3, "member_name")?,
+            region: col(r, 4, "region")?,
+            network: col(r, 5, "network")?,
+            status: col(r, 6, "status")?,
+            responsible: col(r, 7, "responsible")?,
+            doer: col(r, 8, "doer")?,
+            updated_at: col(r, 9, "updated_at")?,
+        })
+    }
+}
+
 // --- SQL that differs by dialect only in a suffix ----------------------------
 
 static LOCK_TASK: LazyLock<String> = LazyLock::new(|| {
@@ -498,27 +645,28 @@ async fn count_visible(c: &mut Conn, task: TaskId, delta: i64) -> StoreResult<()
     Ok(())
 }
 
+const TASK_SQL: &str = concat!(
+    "SELECT ",
+    task_cols!(),
+    " FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.id = $1"
+);
+const TARGET_ROLES_SQL: &str = "SELECT r.name FROM task_target_roles tr JOIN roles r ON r.id = tr.role_id \
+     WHERE tr.task_id = $1 ORDER BY tr.position";
+
 async fn fetch_target_roles(c: &mut Conn, id: i64) -> StoreResult<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT r.name FROM task_target_roles tr JOIN roles r ON r.id = tr.role_id \
-         WHERE tr.task_id = $1 ORDER BY tr.position",
-    )
-    .bind(id)
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db)
+    sqlx::query_scalar(TARGET_ROLES_SQL)
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db)
 }
 
 async fn fetch_task(c: &mut Conn, id: TaskId) -> StoreResult<Option<Task>> {
-    let row: Option<TaskRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        task_cols!(),
-        " FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.id = $1"
-    ))
-    .bind(id.0)
-    .fetch_optional(&mut *c)
-    .await
-    .map_err(db)?;
+    let row: Option<TaskRow> = sqlx::query_as(TASK_SQL)
+        .bind(id.0)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db)?;
     let Some(row) = row else { return Ok(None) };
     let roles = fetch_target_roles(c, id.0).await?;
     row.into_task(roles).map(Some)
@@ -900,23 +1048,21 @@ impl Store for SqlStore {
     // --- members ----------------------------------------------------------------
 
     async fn list_members(&self) -> StoreResult<Vec<Member>> {
-        let mut c = self.read().await?;
-        let rows: Vec<MemberRow> =
-            sqlx::query_as("SELECT id, code, name, region, network FROM members ORDER BY name, id")
-                .fetch_all(&mut *c)
-                .await
-                .map_err(db)?;
+        let rows: Vec<MemberRow> = self
+            .read_all(
+                Cost::Bounded,
+                "SELECT id, code, name, region, network FROM members ORDER BY name, id",
+                vec![],
+            )
+            .await?;
         Ok(rows.into_iter().map(Member::from).collect())
     }
 
     async fn get_member(&self, id: MemberId) -> StoreResult<Option<Member>> {
-        let mut c = self.read().await?;
-        let row: Option<MemberRow> =
-            sqlx::query_as("SELECT id, code, name, region, network FROM members WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(&mut *c)
-                .await
-                .map_err(db)?;
+        const SQL: &str = "SELECT id, code, name, region, network FROM members WHERE id = $1";
+        let row: Option<MemberRow> = self
+            .read_first(Cost::Bounded, SQL, vec![Arg::Int(id.0)])
+            .await?;
         Ok(row.map(Member::from))
     }
 
@@ -1083,19 +1229,15 @@ impl Store for SqlStore {
         kind: &str,
         hash: &[u8],
     ) -> StoreResult<Option<(Credential, User)>> {
-        let mut c = self.read().await?;
-        let row: Option<CredentialRow> = sqlx::query_as(concat!(
+        const SQL: &str = concat!(
             "SELECT c.user_id AS cred_user_id, c.created_at AS cred_created_at, \
              c.last_seen_at AS cred_last_seen_at, c.expires_at AS cred_expires_at, ",
             user_cols!(),
             " FROM credentials c JOIN users u ON u.id = c.user_id \
              WHERE c.kind = $1 AND c.hash = $2 AND u.active = TRUE"
-        ))
-        .bind(kind)
-        .bind(hash)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db)?;
+        );
+        let args = vec![Arg::Text(kind.to_string()), Arg::Blob(hash.to_vec())];
+        let row: Option<CredentialRow> = self.read_first(Cost::Bounded, SQL, args).await?;
         let Some(r) = row else { return Ok(None) };
         let cred = Credential {
             user_id: UserId(r.cred_user_id),
@@ -1274,8 +1416,14 @@ impl Store for SqlStore {
     }
 
     async fn get_task(&self, id: TaskId) -> StoreResult<Option<Task>> {
-        let mut c = self.read().await?;
-        fetch_task(&mut c, id).await
+        let args = || vec![Arg::Int(id.0)];
+        let row: Option<TaskRow> = self.read_first(Cost::Bounded, TASK_SQL, args()).await?;
+        let Some(row) = row else { return Ok(None) };
+        let roles: Vec<(String,)> = self
+            .read_all(Cost::Bounded, TARGET_ROLES_SQL, args())
+            .await?;
+        row.into_task(roles.into_iter().map(|(r,)| r).collect())
+            .map(Some)
     }
 
     async fn list_tasks(&self, f: &TaskFilter) -> StoreResult<Vec<TaskSummary>> {
@@ -1497,10 +1645,6 @@ impl Store for SqlStore {
         f: &InstanceFilter,
         page: PageRequest,
     ) -> StoreResult<Page<InstanceRow>> {
-        enum Arg {
-            Int(i64),
-            Text(&'static str),
-        }
         let mut conds: Vec<String> = Vec::new();
         let mut args: Vec<Arg> = Vec::new();
         let mut cond = |sql: &str, arg: Option<Arg>| {
@@ -1524,7 +1668,7 @@ impl Store for SqlStore {
             cond("i.task_id = ?", Some(Arg::Int(t.0)));
         }
         if let Some(s) = f.status {
-            cond("i.status = ?", Some(Arg::Text(s.as_str())));
+            cond("i.status = ?", Some(Arg::Text(s.as_str().to_string())));
         }
         if f.open_only {
             cond("i.settled = FALSE", None);
@@ -1543,29 +1687,32 @@ impl Store for SqlStore {
         } else {
             format!("(SELECT COUNT(*) FROM task_instances i{where_sql})")
         };
+        // LIMIT is written as a literal (a `u32`, so nothing to inject): a
+        // bound LIMIT makes SQLite (3.46 and later) re-prepare the statement
+        // at every execution, as if the plan depended on its value, which
+        // cost a member's home page a quarter of its time. The few page
+        // sizes there are make few statements to cache.
         let page_sql = format!(
             "SELECT {total_sql} AS total, i.id, i.task_id, i.member_id, p.name AS project_name, t.code, \
              t.title, t.task_type, t.state AS task_state, t.start_date, t.end_date, i.status, \
              i.responsible, i.version \
              FROM task_instances i JOIN tasks t ON t.id = i.task_id JOIN projects p ON p.id = t.project_id\
-             {where_sql} ORDER BY i.settled, i.type_rank, i.end_date, i.code, i.id LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
+             {where_sql} ORDER BY i.settled, i.type_rank, i.end_date, i.code, i.id \
+             LIMIT {} OFFSET ${}",
+            page.per_page,
+            n + 1
         );
-        let mut c = self.read().await?;
-        let mut q = sqlx::query_as::<Db, PagedInstanceRow>(AssertSqlSafe(page_sql));
-        for a in &args {
-            q = match a {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Text(s) => q.bind(*s),
+        // One member's or one task's instances are a short index range;
+        // anything else may count all of them.
+        let cost =
+            if matches!(scope, Scope::Member(_)) || f.member_id.is_some() || f.task_id.is_some() {
+                Cost::Bounded
+            } else {
+                Cost::Scan
             };
-        }
-        let rows = q
-            .bind(i64::from(page.per_page))
-            .bind(page.offset())
-            .fetch_all(&mut *c)
-            .await
-            .map_err(db)?;
+        let mut page_args = args.clone();
+        page_args.push(Arg::Int(page.offset()));
+        let rows: Vec<PagedInstanceRow> = self.read_all(cost, page_sql, page_args).await?;
         let total = match rows.first() {
             Some(r) => r.total.unwrap_or(0),
             // Nothing on the first page: nothing at all.
@@ -1573,14 +1720,8 @@ impl Store for SqlStore {
             // Past the last page: count on its own.
             None => {
                 let count_sql = format!("SELECT COUNT(*) FROM task_instances i{where_sql}");
-                let mut q = sqlx::query_scalar::<Db, i64>(AssertSqlSafe(count_sql));
-                for a in &args {
-                    q = match a {
-                        Arg::Int(v) => q.bind(*v),
-                        Arg::Text(s) => q.bind(*s),
-                    };
-                }
-                q.fetch_one(&mut *c).await.map_err(db)?
+                let count: Vec<(i64,)> = self.read_all(cost, count_sql, args).await?;
+                count.first().map_or(0, |c| c.0)
             }
         };
         let items = rows
@@ -1724,31 +1865,45 @@ impl Store for SqlStore {
     }
 
     async fn follow_up(&self, id: TaskId, f: &FollowUpFilter) -> StoreResult<FollowUp> {
-        let mut c = self.read().await?;
-        let region = f.region.as_deref();
-        let network = f.network.as_deref();
-        let counted: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT i.status, COUNT(*) FROM task_instances i JOIN members m ON m.id = i.member_id \
-             WHERE i.task_id = $1 AND ($2 IS NULL OR m.region = $2) AND ($3 IS NULL OR m.network = $3) \
-             GROUP BY i.status",
-        )
-        .bind(id.0)
-        .bind(region)
-        .bind(network)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db)?;
+        let filter = |id: TaskId| {
+            vec![
+                Arg::Int(id.0),
+                Arg::from(f.region.as_deref()),
+                Arg::from(f.network.as_deref()),
+            ]
+        };
+        // Without a region or network the counts come from the follow-up
+        // index alone; with one, each instance's member is joined in.
+        let counted: Vec<(String, i64)> = if f.region.is_none() && f.network.is_none() {
+            self.read_all(
+                Cost::Bounded,
+                "SELECT status, COUNT(*) FROM task_instances WHERE task_id = $1 GROUP BY status",
+                vec![Arg::Int(id.0)],
+            )
+            .await?
+        } else {
+            self.read_all(
+                Cost::Bounded,
+                "SELECT i.status, COUNT(*) FROM task_instances i JOIN members m ON m.id = i.member_id \
+                 WHERE i.task_id = $1 AND ($2 IS NULL OR m.region = $2) AND ($3 IS NULL OR m.network = $3) \
+                 GROUP BY i.status",
+                filter(id),
+            )
+            .await?
+        };
         let mut counts = StatusCounts::default();
         for (status, n) in counted {
             counts.add(decode(&status, ExecutionStatus::parse)?, n);
         }
         if counts.total() == 0 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM tasks WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(&mut *c)
-                .await
-                .map_err(db)?;
-            if exists.is_none() {
+            let exists: Vec<(i64,)> = self
+                .read_all(
+                    Cost::Bounded,
+                    "SELECT id FROM tasks WHERE id = $1",
+                    vec![Arg::Int(id.0)],
+                )
+                .await?;
+            if exists.is_empty() {
                 return Err(StoreError::NotFound);
             }
             return Ok(FollowUp {
@@ -1756,20 +1911,18 @@ impl Store for SqlStore {
                 not_done: Vec::new(),
             });
         }
-        let rows: Vec<FollowUpDbRow> = sqlx::query_as(
-            "SELECT i.id AS instance_id, i.member_id, m.code AS member_code, m.name AS member_name, \
-             m.region, m.network, i.status, i.responsible, i.doer, i.updated_at \
-             FROM task_instances i JOIN members m ON m.id = i.member_id \
-             WHERE i.task_id = $1 AND i.settled = FALSE \
-             AND ($2 IS NULL OR m.region = $2) AND ($3 IS NULL OR m.network = $3) \
-             ORDER BY m.name, m.id",
-        )
-        .bind(id.0)
-        .bind(region)
-        .bind(network)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db)?;
+        let rows: Vec<FollowUpDbRow> = self
+            .read_all(
+                Cost::Bounded,
+                "SELECT i.id AS instance_id, i.member_id, m.code AS member_code, m.name AS member_name, \
+                 m.region, m.network, i.status, i.responsible, i.doer, i.updated_at \
+                 FROM task_instances i JOIN members m ON m.id = i.member_id \
+                 WHERE i.task_id = $1 AND i.settled = FALSE \
+                 AND ($2 IS NULL OR m.region = $2) AND ($3 IS NULL OR m.network = $3) \
+                 ORDER BY m.name, m.id",
+                filter(id),
+            )
+            .await?;
         let not_done = rows
             .into_iter()
             .map(|r| {
