@@ -56,9 +56,20 @@ pub fn actor_of(u: &User) -> Actor {
     }
 }
 
-/// Hashes a password with argon2 (off the async threads: it is slow on purpose).
+/// Runs argon2 work off the async threads (it is slow on purpose), at most
+/// one per core at a time: each hash takes 19 MiB, so a burst of logins
+/// queues here instead of taking the memory (and the cores) of the server.
+async fn argon2<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    static PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _permit = PERMITS.acquire().await?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
+/// Hashes a password with argon2.
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    Ok(tokio::task::spawn_blocking(move || password_auth::generate_hash(password)).await?)
+    argon2(move || password_auth::generate_hash(password)).await
 }
 
 /// Checks a username and password. Unknown users cost the same time as
@@ -80,11 +91,9 @@ pub async fn check_password(
         ),
     };
     let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || {
-        password_auth::verify_password(password, &hash).is_ok()
-    })
-    .await
-    .unwrap_or(false);
+    let ok = argon2(move || password_auth::verify_password(password, &hash).is_ok())
+        .await
+        .unwrap_or(false);
     Ok(if ok { user } else { None })
 }
 
