@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
+use udrul_core::access::Scope;
 use udrul_core::input::{FieldErrors, InstanceUpdate};
 use udrul_core::{
     ExecutionStatus, InstanceDetail, InstanceEvent, InstanceId, StoreError, TaskEvent, TaskState,
@@ -61,6 +62,14 @@ pub struct ShowQuery {
     saved: Option<String>,
 }
 
+/// The instance `id` as `scope` may see it; 404 for another member's.
+async fn load(st: &AppState, scope: Scope, id: i64) -> AppResult<InstanceDetail> {
+    st.store
+        .get_instance(scope, InstanceId(id))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 pub async fn show(
     State(st): State<AppState>,
     Authed { ctx, actor }: Authed,
@@ -68,11 +77,7 @@ pub async fn show(
     Query(q): Query<ShowQuery>,
 ) -> AppResult<Response> {
     let scope = actor.scope();
-    let d = st
-        .store
-        .get_instance(scope, InstanceId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let d = load(&st, scope, id).await?;
     let notice = q.saved.is_some().then(|| ctx.t("instance-saved"));
     let form = FormValues::from_detail(&d);
     render_page(
@@ -256,11 +261,7 @@ pub async fn update(
     Form(f): Form<UpdateForm>,
 ) -> AppResult<Response> {
     let scope = actor.scope();
-    let d = st
-        .store
-        .get_instance(scope, InstanceId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let d = load(&st, scope, id).await?;
     let submitted = FormValues {
         status: ExecutionStatus::parse(&f.status).unwrap_or(d.instance.status),
         reason: f.not_relevant_reason.clone(),
@@ -297,11 +298,7 @@ pub async fn update(
         Ok(_) => Ok(Redirect::to(&format!("/instances/{id}?saved=1")).into_response()),
         Err(StoreError::VersionConflict { .. }) => {
             // Someone else saved first: show their values and say so.
-            let fresh = st
-                .store
-                .get_instance(scope, InstanceId(id))
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let fresh = load(&st, scope, id).await?;
             let notice = Some(ctx.t("error-version-conflict"));
             let form = FormValues::from_detail(&fresh);
             render_page(

@@ -95,19 +95,6 @@ impl SqlStore {
         let mut c = self.read().await?;
         q.fetch_all(&mut *c).await.map_err(db)
     }
-
-    /// The first row of a read (see `read_all`).
-    async fn read_first<T>(
-        &self,
-        cost: Cost,
-        sql: impl Into<Cow<'static, str>>,
-        args: Vec<Arg>,
-    ) -> StoreResult<Option<T>>
-    where
-        T: FromLite + for<'r> FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
-    {
-        Ok(self.read_all(cost, sql, args).await?.into_iter().next())
-    }
 }
 
 // --- errors and small helpers -----------------------------------------------
@@ -1061,8 +1048,10 @@ impl Store for SqlStore {
     async fn get_member(&self, id: MemberId) -> StoreResult<Option<Member>> {
         const SQL: &str = "SELECT id, code, name, region, network FROM members WHERE id = $1";
         let row: Option<MemberRow> = self
-            .read_first(Cost::Bounded, SQL, vec![Arg::Int(id.0)])
-            .await?;
+            .read_all(Cost::Bounded, SQL, vec![Arg::Int(id.0)])
+            .await?
+            .into_iter()
+            .next();
         Ok(row.map(Member::from))
     }
 
@@ -1237,7 +1226,11 @@ impl Store for SqlStore {
              WHERE c.kind = $1 AND c.hash = $2 AND u.active = TRUE"
         );
         let args = vec![Arg::Text(kind.to_string()), Arg::Blob(hash.to_vec())];
-        let row: Option<CredentialRow> = self.read_first(Cost::Bounded, SQL, args).await?;
+        let row: Option<CredentialRow> = self
+            .read_all(Cost::Bounded, SQL, args)
+            .await?
+            .into_iter()
+            .next();
         let Some(r) = row else { return Ok(None) };
         let cred = Credential {
             user_id: UserId(r.cred_user_id),
@@ -1417,7 +1410,11 @@ impl Store for SqlStore {
 
     async fn get_task(&self, id: TaskId) -> StoreResult<Option<Task>> {
         let args = || vec![Arg::Int(id.0)];
-        let row: Option<TaskRow> = self.read_first(Cost::Bounded, TASK_SQL, args()).await?;
+        let row: Option<TaskRow> = self
+            .read_all(Cost::Bounded, TASK_SQL, args())
+            .await?
+            .into_iter()
+            .next();
         let Some(row) = row else { return Ok(None) };
         let roles: Vec<(String,)> = self
             .read_all(Cost::Bounded, TARGET_ROLES_SQL, args())
