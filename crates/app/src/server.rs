@@ -22,6 +22,36 @@ use crate::web::pages::ErrorTemplate;
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// Routes outside the pages and the API: probes, the style sheet, a
+/// redirect to the API docs.
+fn service_routes() -> Vec<crate::web::Route> {
+    vec![
+        (
+            "/api/docs",
+            get(|| async { axum::response::Redirect::permanent("/api/v1/docs") }),
+        ),
+        ("/healthz", get(|| async { "ok" })),
+        ("/readyz", get(readyz)),
+        ("/static/app.css", get(css)),
+    ]
+}
+
+/// Every route of the app as (path, `None` for any method or the one
+/// method), taken from the same lists the router is built from: pages,
+/// service routes, and the API's OpenAPI document (utoipa-axum registers a
+/// route only with its documentation).
+pub fn route_table() -> Vec<(String, Option<&'static str>)> {
+    let mut out: Vec<(String, Option<&'static str>)> = crate::web::paths()
+        .into_iter()
+        .chain(service_routes().into_iter().map(|(p, _)| p))
+        .map(|p| (p.to_string(), None))
+        .collect();
+    for (method, path, _) in crate::api::operations(crate::api::openapi()) {
+        out.push((format!("/api/v1{path}"), Some(method)));
+    }
+    out
+}
+
 pub fn router(state: AppState) -> Router {
     let web = crate::web::router()
         .layer(middleware::from_fn_with_state(
@@ -29,16 +59,11 @@ pub fn router(state: AppState) -> Router {
             crate::auth::session,
         ))
         .layer(middleware::from_fn(render_error_pages));
-    Router::new()
+    service_routes()
+        .into_iter()
+        .fold(Router::new(), |r, (path, handlers)| r.route(path, handlers))
         .merge(web)
         .nest("/api/v1", crate::api::router())
-        .route(
-            "/api/docs",
-            get(|| async { axum::response::Redirect::permanent("/api/v1/docs") }),
-        )
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/static/app.css", get(css))
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

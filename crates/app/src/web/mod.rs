@@ -2,7 +2,7 @@
 //! Every route here runs behind the `session` middleware (CSRF, `Ctx`).
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -15,17 +15,36 @@ pub mod pages;
 pub mod projects;
 pub mod tasks;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home::home))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/language", get(language::switch))
-        .route(
+/// A page route: its path and its handlers.
+pub type Route = (&'static str, MethodRouter<AppState>);
+
+/// Every page route. `router()` is built from this list and the
+/// tenant-isolation test (`tests/isolation.rs`) walks it, so no page can be
+/// added without being tested for access.
+pub fn routes() -> Vec<Route> {
+    let mut all: Vec<Route> = vec![
+        ("/", get(home::home)),
+        ("/login", get(login::form).post(login::submit)),
+        ("/logout", post(login::logout)),
+        ("/language", get(language::switch)),
+        (
             "/instances/{id}",
             get(instances::show).post(instances::update),
-        )
-        .merge(projects::routes())
-        .merge(tasks::routes())
+        ),
+    ];
+    all.extend(projects::routes());
+    all.extend(tasks::routes());
+    all
+}
+
+/// The paths of `routes()`.
+pub fn paths() -> Vec<&'static str> {
+    routes().into_iter().map(|(path, _)| path).collect()
+}
+
+pub fn router() -> Router<AppState> {
+    routes()
+        .into_iter()
+        .fold(Router::new(), |r, (path, handlers)| r.route(path, handlers))
         .fallback(|| async { AppError::NotFound })
 }

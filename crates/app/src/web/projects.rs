@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -19,10 +18,11 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::pages::{page, render};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects", get(list).post(create))
-        .route("/projects/new", get(new))
+pub fn routes() -> Vec<crate::web::Route> {
+    vec![
+        ("/projects", get(list).post(create)),
+        ("/projects/new", get(new)),
+    ]
 }
 
 pub struct ProjectRow {

@@ -15,7 +15,6 @@
 //! the CSRF token; destructive ones are confirmed on a GET page first, so no
 //! JavaScript is needed.
 
-use axum::Router;
 use axum::routing::get;
 use udrul_core::{ExecutionStatus, Task, TaskId, TaskState, TaskType};
 
@@ -31,31 +30,32 @@ pub mod publish;
 pub mod show;
 pub mod state;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tasks", get(list::list).post(form::create))
-        .route("/tasks/new", get(form::new))
-        .route("/tasks/{id}", get(show::show))
-        .route("/tasks/{id}/edit", get(form::edit).post(form::update))
-        .route(
+pub fn routes() -> Vec<crate::web::Route> {
+    vec![
+        ("/tasks", get(list::list).post(form::create)),
+        ("/tasks/new", get(form::new)),
+        ("/tasks/{id}", get(show::show)),
+        ("/tasks/{id}/edit", get(form::edit).post(form::update)),
+        (
             "/tasks/{id}/publish",
             get(publish::form).post(publish::submit),
-        )
-        .route(
+        ),
+        (
             "/tasks/{id}/end-date",
             get(end_date::form).post(end_date::submit),
-        )
-        .route(
+        ),
+        (
             "/tasks/{id}/close",
             get(state::confirm_close).post(state::close),
-        )
-        .route(
+        ),
+        (
             "/tasks/{id}/withdraw",
             get(state::confirm_withdraw).post(state::withdraw),
-        )
-        .route("/tasks/{id}/follow-up", get(follow_up::page))
-        .route("/tasks/{id}/follow-up.csv", get(follow_up::csv))
-        .route("/tasks/{id}/follow-up.xlsx", get(follow_up::xlsx))
+        ),
+        ("/tasks/{id}/follow-up", get(follow_up::page)),
+        ("/tasks/{id}/follow-up.csv", get(follow_up::csv)),
+        ("/tasks/{id}/follow-up.xlsx", get(follow_up::xlsx)),
+    ]
 }
 
 /// The task, or 404.

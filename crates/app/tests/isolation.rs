@@ -1,0 +1,298 @@
+//! The tenant-isolation matrix: every route of the app, taken from the same
+//! lists the router is built from (`udrul::server::route_table`), × every
+//! member role and anonymous, aimed at objects the caller may not touch.
+//! A member must get 403 or 404 everywhere except on the few routes that
+//! are theirs by design (listed below, each with the reason); anonymous
+//! gets nothing but the public routes. A new route is covered without
+//! anyone remembering to add it, and a new kind of path parameter fails
+//! the test until the test knows what object it names.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Resp, TestApp};
+use udrul_core::{InstanceFilter, PageRequest, Scope};
+
+/// Routes a member's people use without naming another member's object.
+/// (method, path) as in the route table.
+const MEMBER_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),                     // their own home page
+    ("GET", "/login"),                // redirects a logged-in user home
+    ("POST", "/login"),               // logging in again
+    ("POST", "/logout"),              // (skipped in the walk: it ends the session)
+    ("GET", "/language"),             // their language cookie
+    ("GET", "/healthz"),              // probes
+    ("GET", "/readyz"),               //
+    ("GET", "/static/app.css"),       // the style sheet
+    ("GET", "/api/docs"),             // redirect to the API docs
+    ("POST", "/api/v1/auth/token"),   // a token for themselves
+    ("DELETE", "/api/v1/auth/token"), // revoking their own token
+    ("GET", "/api/v1/me"),            // who they are
+    ("GET", "/api/v1/members"),       // the public list of members (no people)
+    ("GET", "/api/v1/instances"),     // their own instances (scoped, tested below)
+    ("GET", "/api/v1/openapi.json"),  // the API's documentation
+    ("GET", "/api/v1/docs"),          //
+];
+
+/// Routes anyone may call without logging in.
+const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/login"),
+    ("GET", "/language"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/static/app.css"),
+    ("GET", "/api/docs"),
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/docs"),
+];
+
+/// Methods tried on a page route (pages only ever route GET and POST;
+/// anything else must not succeed either).
+const PAGE_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+struct Targets {
+    /// An instance of member B (the caller is member A).
+    other_instance: i64,
+    task: i64,
+    project: i64,
+}
+
+/// The concrete path for a route pattern, with each parameter naming an
+/// object the caller may not change.
+fn concrete(pattern: &str, t: &Targets) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').expect("closing brace") + open;
+        out.push_str(&rest[..open]);
+        let before = &out;
+        let id = if before.ends_with("/instances/") {
+            t.other_instance
+        } else if before.ends_with("/tasks/") {
+            t.task
+        } else if before.ends_with("/projects/") {
+            t.project
+        } else {
+            panic!(
+                "{pattern}: the isolation test does not know which object {} names; \
+                 teach `concrete` (and pick one the caller may not touch)",
+                &rest[open..=close]
+            )
+        };
+        out.push_str(&id.to_string());
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every (method, pattern) pair to try.
+fn matrix() -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for (path, method) in udrul::server::route_table() {
+        match method {
+            Some(m) => out.push((m, path)),
+            None => {
+                for m in PAGE_METHODS {
+                    out.push((*m, path.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn listed(list: &[(&str, &str)], method: &str, pattern: &str) -> bool {
+    list.iter().any(|(m, p)| *m == method && *p == pattern)
+}
+
+/// A body for a write: a valid status change, so a refusal cannot be a
+/// validation error that hides a missing access check.
+fn body_for(method: &str) -> Option<serde_json::Value> {
+    matches!(method, "POST" | "PUT" | "PATCH").then(|| serde_json::json!({"status": "fuldfoert"}))
+}
+
+async fn targets(app: &TestApp) -> Targets {
+    let task = app.published("ISO-1").await;
+    let b = app.fx.members[1].id;
+    let page = app
+        .store
+        .list_instances(
+            Scope::Member(b),
+            &InstanceFilter {
+                task_id: Some(task.id),
+                ..Default::default()
+            },
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+    Targets {
+        other_instance: page.items[0].id.0,
+        task: task.id.0,
+        project: app.fx.project.id.0,
+    }
+}
+
+fn refused(r: &Resp) -> bool {
+    matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+}
+
+async fn members_get_403_or_404_on_everything_not_theirs(app: TestApp) {
+    let t = targets(&app).await;
+    let b_instance = udrul_core::InstanceId(t.other_instance);
+    let before = app
+        .store
+        .get_instance(Scope::All, b_instance)
+        .await
+        .unwrap()
+        .unwrap();
+    let task_before = app
+        .store
+        .get_task(udrul_core::TaskId(t.task))
+        .await
+        .unwrap()
+        .unwrap();
+    let projects_before = app.store.list_projects().await.unwrap().len();
+
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for username in ["a-user", "a-admin"] {
+        let mut browser = app.login(username).await;
+        let token = app.token(username).await;
+        for (method, pattern) in matrix() {
+            if listed(MEMBER_ROUTES, method, &pattern) {
+                continue;
+            }
+            let path = concrete(&pattern, &t);
+            let res = if pattern.starts_with("/api/v1/") {
+                app.api(method, &path, Some(&token), body_for(method)).await
+            } else {
+                match method {
+                    "GET" => browser.get(&path).await,
+                    "POST" => browser.post(&path, &[("status", "fuldfoert")]).await,
+                    other => {
+                        let req = axum::http::Request::builder()
+                            .method(other)
+                            .uri(&path)
+                            .header("host", "localhost")
+                            .header("origin", "http://localhost")
+                            .body(axum::body::Body::empty())
+                            .unwrap();
+                        app.send(req).await
+                    }
+                }
+            };
+            if res.status == StatusCode::METHOD_NOT_ALLOWED {
+                continue; // the route has no handler for this method
+            }
+            checked += 1;
+            if !refused(&res) {
+                failures.push(format!("{username} {method} {path} -> {}", res.status));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "[{}] routes a member reached:\n{}",
+        app.backend,
+        failures.join("\n")
+    );
+    assert!(checked > 40, "only {checked} route checks ran");
+
+    // And nothing changed.
+    let after = app
+        .store
+        .get_instance(Scope::All, b_instance)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.instance.version, before.instance.version);
+    assert_eq!(after.instance.status, before.instance.status);
+    let task_after = app
+        .store
+        .get_task(udrul_core::TaskId(t.task))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(task_after.version, task_before.version);
+    assert_eq!(task_after.state, task_before.state);
+    assert_eq!(
+        app.store.list_projects().await.unwrap().len(),
+        projects_before
+    );
+}
+each_backend!(members_are_refused_elsewhere, members_get_403_or_404_on_everything_not_theirs);
+
+async fn anonymous_reaches_only_public_routes(app: TestApp) {
+    let t = targets(&app).await;
+    let mut failures = Vec::new();
+    for (method, pattern) in matrix() {
+        if listed(PUBLIC_ROUTES, method, &pattern) {
+            continue;
+        }
+        let path = concrete(&pattern, &t);
+        let res = app.api(method, &path, None, body_for(method)).await;
+        let ok = match res.status.as_u16() {
+            401 | 403 | 404 | 405 => true,
+            // Pages send anonymous visitors to the login page.
+            303 => res
+                .header("location")
+                .is_some_and(|l| l.starts_with("/login")),
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!("{method} {path} -> {}", res.status));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "[{}] routes anonymous reached:\n{}",
+        app.backend,
+        failures.join("\n")
+    );
+}
+each_backend!(anonymous_only_public, anonymous_reaches_only_public_routes);
+
+/// The routes members may use by design still only show their own member.
+async fn member_routes_show_only_their_member(app: TestApp) {
+    let t = targets(&app).await;
+    let token = app.token("a-user").await;
+    let res = app
+        .api("GET", "/api/v1/instances?per_page=500", Some(&token), None)
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let a = app.fx.members[0].id.0;
+    let items = res.json()["items"].as_array().unwrap().clone();
+    assert!(!items.is_empty());
+    for i in &items {
+        assert_eq!(i["member_id"].as_i64(), Some(a), "{i}");
+        assert_ne!(i["id"].as_i64(), Some(t.other_instance));
+    }
+    // The home page does not link to member B's instance.
+    let mut browser = app.login("a-user").await;
+    let home = browser.get("/").await.text();
+    assert!(!home.contains(&format!("/instances/{}\"", t.other_instance)));
+}
+each_backend!(member_routes_scoped, member_routes_show_only_their_member);
+
+#[test]
+fn the_route_table_is_complete() {
+    // Spot checks that each source of routes is in the table.
+    let table = udrul::server::route_table();
+    let has = |p: &str| table.iter().any(|(path, _)| path == p);
+    assert!(has("/instances/{id}"), "pages");
+    assert!(has("/tasks/{id}/follow-up.xlsx"), "page sub-lists");
+    assert!(has("/healthz"), "service routes");
+    assert!(has("/api/v1/instances/{id}"), "API");
+    // Every member route named above exists, so the list cannot rot.
+    for (m, p) in MEMBER_ROUTES.iter().chain(PUBLIC_ROUTES) {
+        assert!(
+            table
+                .iter()
+                .any(|(path, method)| path == p && method.is_none_or(|x| x == *m)),
+            "{m} {p} is not a route any more"
+        );
+    }
+}
