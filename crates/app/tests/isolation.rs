@@ -11,7 +11,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{Resp, TestApp};
-use udrul_core::{InstanceFilter, PageRequest, Scope};
+use udrul_core::Scope;
 
 /// Routes a member's people use without naming another member's object.
 /// (method, path) as in the route table.
@@ -115,24 +115,21 @@ fn body_for(method: &str) -> Option<serde_json::Value> {
 
 async fn targets(app: &TestApp) -> Targets {
     let task = app.published("ISO-1").await;
-    let b = app.fx.members[1].id;
-    let page = app
-        .store
-        .list_instances(
-            Scope::Member(b),
-            &InstanceFilter {
-                task_id: Some(task.id),
-                ..Default::default()
-            },
-            PageRequest::new(1, 10),
-        )
-        .await
-        .unwrap();
+    let other = app.instance_of(task.id, 1).await;
     Targets {
-        other_instance: page.items[0].id.0,
+        other_instance: other.id.0,
         task: task.id.0,
         project: app.fx.project.id.0,
     }
+}
+
+/// Fails with every line of `failures`, if there are any.
+fn assert_none(backend: &str, what: &str, failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "[{backend}] {what}:\n{}",
+        failures.join("\n")
+    );
 }
 
 fn refused(r: &Resp) -> bool {
@@ -193,12 +190,7 @@ async fn members_get_403_or_404_on_everything_not_theirs(app: TestApp) {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "[{}] routes a member reached:\n{}",
-        app.backend,
-        failures.join("\n")
-    );
+    assert_none(app.backend, "routes a member reached", &failures);
     assert!(checked > 40, "only {checked} route checks ran");
 
     // And nothing changed.
@@ -223,7 +215,10 @@ async fn members_get_403_or_404_on_everything_not_theirs(app: TestApp) {
         projects_before
     );
 }
-each_backend!(members_are_refused_elsewhere, members_get_403_or_404_on_everything_not_theirs);
+each_backend!(
+    members_are_refused_elsewhere,
+    members_get_403_or_404_on_everything_not_theirs
+);
 
 async fn anonymous_reaches_only_public_routes(app: TestApp) {
     let t = targets(&app).await;
@@ -246,12 +241,7 @@ async fn anonymous_reaches_only_public_routes(app: TestApp) {
             failures.push(format!("{method} {path} -> {}", res.status));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "[{}] routes anonymous reached:\n{}",
-        app.backend,
-        failures.join("\n")
-    );
+    assert_none(app.backend, "routes anonymous reached", &failures);
 }
 each_backend!(anonymous_only_public, anonymous_reaches_only_public_routes);
 

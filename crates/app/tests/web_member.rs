@@ -4,27 +4,14 @@ mod common;
 
 use axum::http::StatusCode;
 use common::TestApp;
-use udrul_core::{ExecutionStatus, InstanceFilter, PageRequest, Scope, TaskState};
+use udrul_core::{ExecutionStatus, Scope, TaskState};
 
 async fn instance_of(
     app: &TestApp,
     task: udrul_core::TaskId,
     member: usize,
 ) -> udrul_core::InstanceRow {
-    let m = app.fx.members[member].id;
-    let page = app
-        .store
-        .list_instances(
-            Scope::Member(m),
-            &InstanceFilter {
-                task_id: Some(task),
-                ..Default::default()
-            },
-            PageRequest::new(1, 10),
-        )
-        .await
-        .unwrap();
-    page.items.into_iter().next().expect("instance")
+    app.instance_of(task, member).await
 }
 
 async fn home_lists_own_tasks_critical_first(app: TestApp) {

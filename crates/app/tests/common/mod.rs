@@ -172,6 +172,28 @@ impl TestApp {
             .task
     }
 
+    /// Member number `member`'s instance of `task`.
+    pub async fn instance_of(
+        &self,
+        task: udrul_core::TaskId,
+        member: usize,
+    ) -> udrul_core::InstanceRow {
+        let m = self.fx.members[member].id;
+        let page = self
+            .store
+            .list_instances(
+                udrul_core::Scope::Member(m),
+                &udrul_core::InstanceFilter {
+                    task_id: Some(task),
+                    ..Default::default()
+                },
+                udrul_core::PageRequest::new(1, 10),
+            )
+            .await
+            .unwrap();
+        page.items.into_iter().next().expect("instance")
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Resp {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
