@@ -59,9 +59,7 @@ pub fn router(state: AppState) -> Router {
             crate::auth::session,
         ))
         .layer(middleware::from_fn(render_error_pages));
-    service_routes()
-        .into_iter()
-        .fold(Router::new(), |r, (path, handlers)| r.route(path, handlers))
+    crate::web::router_of(service_routes())
         .merge(web)
         .nest("/api/v1", crate::api::router())
         .with_state(state)

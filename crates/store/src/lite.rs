@@ -5,8 +5,9 @@
 //! (`sqlite3_value_dup`). Profiling a member's home page under load showed
 //! those handoffs and copies as most of the request's time. The queries
 //! every page runs (the session, the member, the member's task list, a
-//! task's follow-up) therefore read through plain rusqlite connections: one
-//! blocking-pool handoff per query, rows read in place.
+//! task's follow-up) therefore read through plain rusqlite connections, rows
+//! read in place: on the calling task when the read is bounded, with one
+//! blocking-pool handoff when it may scan (see `Cost`).
 //!
 //! Only reads go here, and only on a file database. The SQL is the same
 //! text the sqlx path runs (see `sql/store.rs`), and so is the mapping from

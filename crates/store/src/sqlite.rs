@@ -91,14 +91,14 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         .await
         .map_err(db)?;
 
-    let readers = std::thread::available_parallelism()
-        .map(|n| n.get() * 2)
-        .unwrap_or(4)
-        .clamp(4, 8);
     let (read, lite) = if in_memory {
         // An in-memory database exists only on its own connection.
         (write.clone(), None)
     } else {
+        let readers = std::thread::available_parallelism()
+            .map(|n| n.get() * 2)
+            .unwrap_or(4)
+            .clamp(4, 8);
         let lite = LiteReads::open(options.get_filename().to_path_buf(), readers)?;
         let read = SqlitePoolOptions::new()
             .max_connections(u32::try_from(readers).unwrap_or(4))

@@ -42,9 +42,13 @@ pub fn paths() -> Vec<&'static str> {
     routes().into_iter().map(|(path, _)| path).collect()
 }
 
-pub fn router() -> Router<AppState> {
-    routes()
+/// A router with each of `routes`.
+pub fn router_of(routes: Vec<Route>) -> Router<AppState> {
+    routes
         .into_iter()
         .fold(Router::new(), |r, (path, handlers)| r.route(path, handlers))
-        .fallback(|| async { AppError::NotFound })
+}
+
+pub fn router() -> Router<AppState> {
+    router_of(routes()).fallback(|| async { AppError::NotFound })
 }

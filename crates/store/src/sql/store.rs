@@ -117,6 +117,20 @@ fn invalid(field: &'static str, code: &'static str) -> StoreError {
     StoreError::Invalid(e)
 }
 
+/// The error of an INSERT: a duplicate `what`, a reference that does not
+/// exist (a field error `(field, code)`, when the row has one), or a fault.
+fn insert_error(
+    e: sqlx::Error,
+    what: &'static str,
+    reference: Option<(&'static str, &'static str)>,
+) -> StoreError {
+    match reference {
+        _ if is_unique_violation(&e) => StoreError::Duplicate(what),
+        Some((field, code)) if is_fk_violation(&e) => invalid(field, code),
+        _ => db(e),
+    }
+}
+
 /// A copy of an error, for answering every caller of a failed group commit.
 fn copy_error(e: &StoreError) -> StoreError {
     match e {
@@ -1127,15 +1141,7 @@ impl Store for SqlStore {
         .bind(now())
         .fetch_one(&mut *c)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate("user")
-            } else if is_fk_violation(&e) {
-                invalid("member_id", "error-unknown-member")
-            } else {
-                db(e)
-            }
-        })?;
+        .map_err(|e| insert_error(e, "user", Some(("member_id", "error-unknown-member"))))?;
         row.into_user()
     }
 
@@ -1201,15 +1207,7 @@ impl Store for SqlStore {
         .bind(cr.expires_at)
         .execute(&mut *c)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate("credential")
-            } else if is_fk_violation(&e) {
-                invalid("user_id", "error-invalid")
-            } else {
-                db(e)
-            }
-        })?;
+        .map_err(|e| insert_error(e, "credential", Some(("user_id", "error-invalid"))))?;
         Ok(())
     }
 
@@ -1311,13 +1309,7 @@ impl Store for SqlStore {
         .bind(&p.description)
         .fetch_one(&mut *c)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate("project")
-            } else {
-                db(e)
-            }
-        })?;
+        .map_err(|e| insert_error(e, "project", None))?;
         Ok(row.into())
     }
 
@@ -1862,7 +1854,7 @@ impl Store for SqlStore {
     }
 
     async fn follow_up(&self, id: TaskId, f: &FollowUpFilter) -> StoreResult<FollowUp> {
-        let filter = |id: TaskId| {
+        let filter = || {
             vec![
                 Arg::Int(id.0),
                 Arg::from(f.region.as_deref()),
@@ -1884,7 +1876,7 @@ impl Store for SqlStore {
                 "SELECT i.status, COUNT(*) FROM task_instances i JOIN members m ON m.id = i.member_id \
                  WHERE i.task_id = $1 AND ($2 IS NULL OR m.region = $2) AND ($3 IS NULL OR m.network = $3) \
                  GROUP BY i.status",
-                filter(id),
+                filter(),
             )
             .await?
         };
@@ -1917,7 +1909,7 @@ impl Store for SqlStore {
                  WHERE i.task_id = $1 AND i.settled = FALSE \
                  AND ($2 IS NULL OR m.region = $2) AND ($3 IS NULL OR m.network = $3) \
                  ORDER BY m.name, m.id",
-                filter(id),
+                filter(),
             )
             .await?;
         let not_done = rows
