@@ -17,7 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
-use udrul_core::{Actor, Credential, StoreError, User};
+use udrul_core::{AccessRole, Actor, Credential, StoreError, User};
 
 use crate::error::{AppError, ErrorPage};
 use crate::i18n::{Lang, Tr};
@@ -25,6 +25,9 @@ use crate::state::AppState;
 use crate::{config::Config, csrf};
 
 pub const LANG_COOKIE: &str = "udrul_lang";
+/// Robot tokens start with this, so that the API knows where to look them
+/// up and secret scanners can recognise a leaked one.
+pub const ROBOT_TOKEN_PREFIX: &str = "udrul_robot_";
 pub const PRE_COOKIE: &str = "udrul_pre";
 /// The largest form body the CSRF check will read.
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
@@ -47,13 +50,20 @@ pub fn hash_secret(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-pub fn actor_of(u: &User) -> Actor {
-    Actor {
-        user_id: u.id,
-        display_name: u.display_name.clone(),
-        role: u.role,
-        member_id: u.member_id,
-    }
+/// The person behind a session or a password-login token, in a request.
+pub fn actor_of(u: &User, headers: &HeaderMap) -> Actor {
+    let mut a = Actor::person(u.id, u.display_name.clone(), u.role, u.member_id);
+    a.request_id = request_id(headers);
+    a
+}
+
+/// The request's id, set by the `SetRequestIdLayer` (or the proxy).
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 200)
+        .map(str::to_string)
 }
 
 /// Runs argon2 work off the async threads (it is slow on purpose), at most
@@ -82,7 +92,10 @@ pub async fn check_password(
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let found = st.store.user_by_username(username).await?;
     let (hash, user) = match found {
-        Some(u) if u.user.active => (u.password_hash, Some(u.user)),
+        // Robots never log in with a password: only with their tokens.
+        Some(u) if u.user.active && u.user.role != AccessRole::Robot => {
+            (u.password_hash, Some(u.user))
+        }
         _ => (
             DUMMY
                 .get_or_init(|| password_auth::generate_hash("not a password"))
@@ -191,6 +204,12 @@ impl Ctx {
     pub fn is_central(&self) -> bool {
         self.actor.as_ref().is_some_and(Actor::is_central)
     }
+
+    /// The actor may do what `check` says (false when logged out): for
+    /// showing only the links and buttons that will work.
+    pub fn may(&self, check: fn(&Actor) -> bool) -> bool {
+        self.actor.as_ref().is_some_and(check)
+    }
 }
 
 fn unsafe_method(m: &Method) -> bool {
@@ -237,7 +256,7 @@ pub async fn session(
     if let Some(c) = jar.get(session_cookie_name(&st.config)) {
         match resolve_credential(&st, "session", c.value(), Some(st.config.session_idle)).await {
             Ok(Some(user)) => {
-                actor = Some(actor_of(&user));
+                actor = Some(actor_of(&user, req.headers()));
                 csrf_basis = Some(("s", c.value().to_string()));
             }
             Ok(None) => {}
@@ -338,7 +357,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
     }
 }
 
-/// A logged-in central user (administrator or project staff); others get 403.
+/// A logged-in central user (administrator or project staff), or an auditor
+/// on a safe method (GET, HEAD): auditors read every central page and
+/// change nothing. Others get 403.
 pub struct Central {
     pub ctx: Ctx,
     pub actor: Actor,
@@ -348,7 +369,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Central {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
         let Authed { ctx, actor } = Authed::from_request_parts(parts, s).await?;
-        if actor.can_manage_tasks() {
+        let reading = !unsafe_method(&parts.method) && actor.can_read_central();
+        if actor.can_manage_tasks() || reading {
             Ok(Central { ctx, actor })
         } else {
             Err(AppError::Forbidden.into_response())

@@ -150,8 +150,8 @@ impl Cli {
                     None => None,
                 };
                 anyhow::ensure!(
-                    role.is_central() == member_id.is_none(),
-                    "member roles need --member-code; central roles take none"
+                    role.needs_member() == member_id.is_some(),
+                    "member roles need --member-code; central roles and auditors take none"
                 );
                 let password =
                     std::env::var(&password_env).with_context(|| format!("set {password_env}"))?;
@@ -161,14 +161,17 @@ impl Cli {
                 );
                 let password_hash = crate::auth::hash_password(password).await?;
                 let u = store
-                    .create_user(NewUser {
-                        username,
-                        display_name,
-                        email,
-                        password_hash,
-                        role,
-                        member_id,
-                    })
+                    .create_user(
+                        &udrul_core::Actor::system(),
+                        NewUser {
+                            username,
+                            display_name,
+                            email,
+                            password_hash,
+                            role,
+                            member_id,
+                        },
+                    )
                     .await?;
                 println!("created user {} ({})", u.username, u.role.as_str());
                 Ok(())

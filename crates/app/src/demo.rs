@@ -198,9 +198,12 @@ pub async fn seed(store: &dyn Store, password_hash: &str) -> anyhow::Result<Demo
             let input = ProjectInput::parse(&t.project, &text::project_description(&t.project))
                 .map_err(|e| anyhow::anyhow!("project {}: {e}", t.project))?;
             let p = store
-                .create_project(input)
+                .create_project(&Actor::system(), input)
                 .await
                 .with_context(|| format!("project {}", t.project))?;
+            store
+                .set_project_staff(&Actor::system(), p.id, base.konsulent.user_id, true)
+                .await?;
             project_ids.insert(t.project.clone(), p.id);
         }
     }
@@ -406,7 +409,10 @@ pub async fn seed_bench(
         if !projects.iter().any(|(name, _)| name == &t.project) {
             let input = ProjectInput::parse(&t.project, &text::project_description(&t.project))
                 .map_err(|e| anyhow::anyhow!("project {}: {e}", t.project))?;
-            let p = store.create_project(input).await?;
+            let p = store.create_project(&Actor::system(), input).await?;
+            store
+                .set_project_staff(&Actor::system(), p.id, base.konsulent.user_id, true)
+                .await?;
             projects.push((t.project.clone(), p.id));
         }
     }
@@ -579,12 +585,12 @@ async fn seed_base(
     )
     .await?;
     users += 1;
-    let konsulent = Actor {
-        user_id: konsulent.id,
-        display_name: konsulent.display_name,
-        role: AccessRole::CentralStaff,
-        member_id: None,
-    };
+    let konsulent = Actor::person(
+        konsulent.id,
+        konsulent.display_name,
+        AccessRole::CentralStaff,
+        None,
+    );
 
     let mut staff = Vec::with_capacity(members.len());
     for m in &members {
@@ -649,14 +655,17 @@ async fn create_user(
     member: Option<&Member>,
 ) -> anyhow::Result<udrul_core::User> {
     store
-        .create_user(NewUser {
-            username: username.to_string(),
-            display_name: display_name.to_string(),
-            email: people::demo_email(username),
-            password_hash: password_hash.to_string(),
-            role,
-            member_id: member.map(|m| m.id),
-        })
+        .create_user(
+            &Actor::system(),
+            NewUser {
+                username: username.to_string(),
+                display_name: display_name.to_string(),
+                email: people::demo_email(username),
+                password_hash: password_hash.to_string(),
+                role,
+                member_id: member.map(|m| m.id),
+            },
+        )
         .await
         .with_context(|| format!("user {username}"))
 }

@@ -47,6 +47,7 @@ impl From<StoreError> for AppError {
             StoreError::VersionConflict { .. } => AppError::Conflict("error-version-conflict"),
             StoreError::Duplicate(_) => AppError::Conflict("error-duplicate"),
             StoreError::WrongState(k) => AppError::Conflict(k),
+            StoreError::Forbidden => AppError::Forbidden,
             StoreError::Invalid(_) => AppError::BadRequest("error-invalid"),
             StoreError::Unavailable(m) => {
                 tracing::error!(error = %m, "database unavailable");

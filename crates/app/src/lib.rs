@@ -14,6 +14,8 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod i18n;
+pub mod limits;
+pub mod login_guard;
 pub mod markdown;
 pub mod server;
 pub mod state;

@@ -13,6 +13,8 @@ pub struct AppState {
     /// Key for CSRF tokens (HMAC-SHA256). Kept in the database so every app
     /// instance on it agrees.
     pub csrf_key: Arc<[u8]>,
+    /// Rate limits of robot tokens (per app instance).
+    pub robot_limits: Arc<crate::limits::RobotLimits>,
 }
 
 impl AppState {
@@ -21,6 +23,10 @@ impl AppState {
         let csrf_key = store.secret("csrf_key", init.to_vec()).await?;
         Ok(Self {
             store,
+            robot_limits: Arc::new(crate::limits::RobotLimits::new(
+                config.robot_per_minute,
+                config.robot_burst,
+            )),
             config: Arc::new(config),
             csrf_key: csrf_key.into(),
         })

@@ -272,17 +272,24 @@ each_backend!(tokens, tokens_issue_refuse_and_revoke);
 
 async fn create_publish_update_follow_up(app: TestApp) {
     let staff = app.token("staff").await;
+    let admin = app.token("admin").await;
 
+    // Administrators create projects; staff may not.
+    let body = json!({"name": "OS2 Rollekatalog", "description": "Roller"});
     let res = app
-        .api(
-            "POST",
-            "/api/v1/projects",
-            Some(&staff),
-            Some(json!({"name": "OS2 Rollekatalog", "description": "Roller"})),
-        )
+        .api("POST", "/api/v1/projects", Some(&staff), Some(body.clone()))
+        .await;
+    problem(&res, StatusCode::FORBIDDEN, "forbidden");
+    let res = app
+        .api("POST", "/api/v1/projects", Some(&admin), Some(body))
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     let project = res.json();
+    let pid = udrul_core::ProjectId(project["id"].as_i64().unwrap());
+    app.store
+        .set_project_staff(&udrul_core::Actor::system(), pid, app.fx.staff.id, true)
+        .await
+        .unwrap();
     let loc = res.header("location").unwrap().to_string();
     assert_eq!(
         app.api("GET", &loc, Some(&staff), None).await.json()["name"],
@@ -292,7 +299,7 @@ async fn create_publish_update_follow_up(app: TestApp) {
         .api(
             "POST",
             "/api/v1/projects",
-            Some(&staff),
+            Some(&admin),
             Some(json!({"name": "OS2 Rollekatalog"})),
         )
         .await;
@@ -301,7 +308,7 @@ async fn create_publish_update_follow_up(app: TestApp) {
         .api("GET", "/api/v1/projects", Some(&staff), None)
         .await
         .json();
-    assert_eq!(projects.as_array().unwrap().len(), 2);
+    assert_eq!(projects.as_array().unwrap().len(), 3);
     assert!(project["id"].is_i64());
 
     // Create a draft.
@@ -910,7 +917,7 @@ async fn bad_task_input_is_refused(app: TestApp) {
         "owner",
         "error-unknown-field"
     ));
-    assert_eq!(app.store.list_projects().await.unwrap().len(), 1);
+    assert_eq!(app.store.list_projects().await.unwrap().len(), 2);
 }
 each_backend!(bad_task_input, bad_task_input_is_refused);
 
@@ -1447,7 +1454,7 @@ async fn members_see_only_their_own(app: TestApp) {
     // Nothing changed.
     assert_eq!(app.store.get_task(t.id).await.unwrap().unwrap(), t);
     assert_eq!(app.store.get_task(d.id).await.unwrap().unwrap(), d);
-    assert_eq!(app.store.list_projects().await.unwrap().len(), 1);
+    assert_eq!(app.store.list_projects().await.unwrap().len(), 2);
     assert_eq!(task_count(&app).await, 2);
 }
 each_backend!(tenant_isolation, members_see_only_their_own);

@@ -130,10 +130,20 @@ async fn spread_statuses(app: &TestApp, task: TaskId) {
 // ------------------------------------------------------------------ projects
 
 async fn projects_list_create_and_refuse_duplicates(app: TestApp) {
-    let mut b = app.login("staff").await;
-    let list = b.get("/projects").await;
+    // Project staff read the projects but do not create them.
+    let mut staff = app.login("staff").await;
+    let list = staff.get("/projects").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.text().contains("Fælleskommunal infrastruktur"));
+    assert!(!list.text().contains("href=\"/projects/new\""));
+    assert_eq!(
+        staff.get("/projects/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let res = staff.post("/projects", &[("name", "Sygesikring")]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    let mut b = app.login("admin").await;
     assert_eq!(b.get("/projects/new").await.status, StatusCode::OK);
 
     let res = b
@@ -1006,7 +1016,7 @@ async fn members_get_403_everywhere(app: TestApp) {
     }
     // Nothing changed.
     assert_eq!(task_count(&app).await, tasks);
-    assert_eq!(app.store.list_projects().await.unwrap().len(), 1);
+    assert_eq!(app.store.list_projects().await.unwrap().len(), 2);
     let d2 = app.store.get_task(d.id).await.unwrap().unwrap();
     assert_eq!((d2.state, d2.version), (TaskState::Draft, d.version));
     let p2 = app.store.get_task(p.id).await.unwrap().unwrap();

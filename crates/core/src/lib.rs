@@ -10,6 +10,6 @@ pub mod input;
 pub mod model;
 pub mod store;
 
-pub use access::{AccessRole, Actor, Scope};
+pub use access::{AccessRole, Actor, Permission, Permissions, Scope, Via};
 pub use model::*;
 pub use store::{Store, StoreError, StoreResult};

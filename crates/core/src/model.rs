@@ -350,3 +350,81 @@ pub struct Credential {
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
+
+/// A robot's API token (never its secret: only a hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RobotToken {
+    pub id: i64,
+    pub user_id: UserId,
+    /// The robot user's display name.
+    pub robot_name: String,
+    pub member_id: MemberId,
+    pub name: String,
+    pub permissions: crate::access::Permissions,
+    pub created_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl RobotToken {
+    /// Usable now: not revoked and not expired.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+}
+
+/// Who wrote an audit entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActorKind {
+    Person,
+    Robot,
+    System,
+    Anonymous,
+}
+
+impl ActorKind {
+    pub const ALL: [ActorKind; 4] = [
+        ActorKind::Person,
+        ActorKind::Robot,
+        ActorKind::System,
+        ActorKind::Anonymous,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Person => "person",
+            ActorKind::Robot => "robot",
+            ActorKind::System => "system",
+            ActorKind::Anonymous => "anonymous",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One entry of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    pub actor_name: String,
+    pub actor_kind: ActorKind,
+    pub token_id: Option<i64>,
+    pub member_id: Option<MemberId>,
+    /// What happened, e.g. `task.publish`, `instance.update`, `user.read`.
+    pub action: String,
+    /// What it happened to: `task`, `instance`, `user`, `robot_token`...
+    pub object_type: String,
+    pub object_id: Option<i64>,
+    /// The person whose data was changed or read.
+    pub person_id: Option<UserId>,
+    /// JSON of the object before and after a change.
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub request_id: Option<String>,
+}

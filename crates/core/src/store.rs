@@ -29,6 +29,10 @@ pub enum StoreError {
     /// e.g. editing a published task. The string is a catalogue key.
     #[error("not allowed in this state: {0}")]
     WrongState(&'static str),
+    /// The actor may not do this (a robot without the permission, project
+    /// staff outside their projects, an auditor changing anything).
+    #[error("forbidden")]
+    Forbidden,
     /// The database cannot be reached; callers answer 503.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -53,6 +57,50 @@ pub struct NewUser {
     pub password_hash: String,
     pub role: crate::access::AccessRole,
     pub member_id: Option<MemberId>,
+}
+
+/// A change of a user's access, by an administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAccess {
+    pub role: crate::access::AccessRole,
+    pub member_id: Option<MemberId>,
+    pub active: bool,
+}
+
+/// A robot token to create; the store keeps only `hash`.
+#[derive(Debug, Clone)]
+pub struct NewRobotToken {
+    pub user_id: UserId,
+    pub name: String,
+    pub permissions: crate::access::Permissions,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An entry for the audit log that is not a change the store makes itself:
+/// a read of personal data, a login, an export.
+#[derive(Debug, Clone, Default)]
+pub struct AuditEntry {
+    pub action: &'static str,
+    pub object_type: &'static str,
+    pub object_id: Option<i64>,
+    pub member_id: Option<MemberId>,
+    pub person_id: Option<UserId>,
+    /// JSON of the object before and after, when the entry carries detail.
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// A search of the audit log; every set field must match. Newest first,
+/// `before_id` pages back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<UserId>,
+    pub member: Option<MemberId>,
+    pub object_type: Option<String>,
+    pub object_id: Option<i64>,
+    pub person: Option<UserId>,
+    pub before_id: Option<i64>,
+    pub limit: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +152,14 @@ pub trait Store: Send + Sync + 'static {
     async fn ensure_role(&self, name: &str) -> StoreResult<Role>;
 
     // --- users, sessions, API tokens ------------------------------------
-    async fn create_user(&self, u: NewUser) -> StoreResult<User>;
+    /// Creates a user (audited as `by`).
+    async fn create_user(&self, by: &Actor, u: NewUser) -> StoreResult<User>;
+    /// Users ordered by id: all of them, or one member's.
+    async fn list_users(&self, member: Option<MemberId>) -> StoreResult<Vec<User>>;
+    /// Changes a user's role, member and whether they may log in; ends
+    /// their sessions and tokens when they are deactivated. `by` must be
+    /// allowed to manage the user both before and after (`Forbidden`).
+    async fn set_user_access(&self, by: &Actor, id: UserId, a: UserAccess) -> StoreResult<User>;
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserWithHash>>;
     async fn get_user(&self, id: UserId) -> StoreResult<Option<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
@@ -124,7 +179,59 @@ pub trait Store: Send + Sync + 'static {
     // --- projects ---------------------------------------------------------
     async fn list_projects(&self) -> StoreResult<Vec<Project>>;
     async fn get_project(&self, id: ProjectId) -> StoreResult<Option<Project>>;
-    async fn create_project(&self, p: ProjectInput) -> StoreResult<Project>;
+    async fn create_project(&self, by: &Actor, p: ProjectInput) -> StoreResult<Project>;
+    /// The central project staff assigned to a project.
+    async fn project_staff(&self, id: ProjectId) -> StoreResult<Vec<User>>;
+    /// Assigns (`on`) or unassigns a central staff user to a project.
+    async fn set_project_staff(
+        &self,
+        by: &Actor,
+        project: ProjectId,
+        user: UserId,
+        on: bool,
+    ) -> StoreResult<()>;
+
+    // --- robot tokens ---------------------------------------------------
+    /// Creates a token for a robot user of `by`'s member (or any member, for
+    /// central administrators); `hash` is the SHA-256 of its secret.
+    async fn create_robot_token(
+        &self,
+        by: &Actor,
+        hash: &[u8],
+        t: NewRobotToken,
+    ) -> StoreResult<RobotToken>;
+    /// The token with this hash and its robot user, live or not.
+    async fn robot_token_by_hash(&self, hash: &[u8]) -> StoreResult<Option<(RobotToken, User)>>;
+    /// Records use, at most once a minute per token (the caller decides).
+    async fn touch_robot_token(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// A member's tokens (all members' with `None`), newest first.
+    async fn list_robot_tokens(&self, member: Option<MemberId>) -> StoreResult<Vec<RobotToken>>;
+    /// Revokes a token of a member `by` may manage; revoking twice is fine.
+    async fn revoke_robot_token(&self, by: &Actor, id: i64) -> StoreResult<RobotToken>;
+
+    // --- audit ----------------------------------------------------------
+    /// Appends an entry that is not a store change (a read, a login).
+    /// `None` as the actor: an anonymous caller.
+    async fn record_audit(&self, by: Option<&Actor>, e: AuditEntry) -> StoreResult<()>;
+    async fn search_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditEvent>>;
+
+    // --- failed-login throttling ------------------------------------------
+    /// Failures recorded under `key` in a window that started after
+    /// `since`, and when that window started.
+    async fn login_failures(
+        &self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(i64, DateTime<Utc>)>>;
+    /// Counts one failure under each key; a window older than `since`
+    /// starts again at one.
+    async fn add_login_failure(
+        &self,
+        keys: &[String],
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
 
     // --- tasks (central) ----------------------------------------------------
     /// Creates a draft. Unknown project or role: `Invalid`.

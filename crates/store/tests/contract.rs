@@ -217,13 +217,22 @@ impl Fx {
             );
         }
         let u = s
-            .create_user(new_user("konsulent", AccessRole::CentralStaff, None))
+            .create_user(
+                &Actor::system(),
+                new_user("konsulent", AccessRole::CentralStaff, None),
+            )
             .await
             .expect("user");
         let project = s
-            .create_project(ProjectInput::parse("Sygesikring", "").expect("input"))
+            .create_project(
+                &Actor::system(),
+                ProjectInput::parse("Sygesikring", "").expect("input"),
+            )
             .await
             .expect("project");
+        s.set_project_staff(&Actor::system(), project.id, u.id, true)
+            .await
+            .expect("staff");
         for r in ["Infrastrukturansvarlig", "Systemansvarlig", "Programleder"] {
             s.ensure_role(r).await.expect("role");
         }
@@ -271,11 +280,14 @@ impl Fx {
         let m = &self.members[i];
         let u = self
             .s
-            .create_user(new_user(
-                &format!("bruger-{}", m.code),
-                AccessRole::MemberUser,
-                Some(m.id),
-            ))
+            .create_user(
+                &Actor::system(),
+                new_user(
+                    &format!("bruger-{}", m.code),
+                    AccessRole::MemberUser,
+                    Some(m.id),
+                ),
+            )
             .await
             .expect("member user");
         actor(&u)
@@ -313,12 +325,7 @@ pub fn new_user(username: &str, role: AccessRole, member_id: Option<MemberId>) -
 }
 
 pub fn actor(u: &User) -> Actor {
-    Actor {
-        user_id: u.id,
-        display_name: u.display_name.clone(),
-        role: u.role,
-        member_id: u.member_id,
-    }
+    Actor::person(u.id, u.display_name.clone(), u.role, u.member_id)
 }
 
 fn status_update(status: ExecutionStatus) -> InstanceUpdate {
@@ -429,23 +436,28 @@ mod cases {
             .unwrap();
         assert_eq!(s.count_users().await.unwrap(), 0);
         let u = s
-            .create_user(new_user("bruger-101", AccessRole::MemberUser, Some(m.id)))
+            .create_user(
+                &Actor::system(),
+                new_user("bruger-101", AccessRole::MemberUser, Some(m.id)),
+            )
             .await
             .unwrap();
         assert_eq!(u.member_id, Some(m.id));
         assert!(u.active);
         assert_eq!(s.count_users().await.unwrap(), 1);
         assert!(matches!(
-            s.create_user(new_user("bruger-101", AccessRole::MemberUser, Some(m.id)))
-                .await,
+            s.create_user(
+                &Actor::system(),
+                new_user("bruger-101", AccessRole::MemberUser, Some(m.id))
+            )
+            .await,
             Err(StoreError::Duplicate(_))
         ));
         match s
-            .create_user(new_user(
-                "ghost",
-                AccessRole::MemberUser,
-                Some(MemberId(m.id.0 + 99)),
-            ))
+            .create_user(
+                &Actor::system(),
+                new_user("ghost", AccessRole::MemberUser, Some(MemberId(m.id.0 + 99))),
+            )
             .await
         {
             Err(StoreError::Invalid(e)) => assert_eq!(e.0[0].field, "member_id"),
@@ -544,7 +556,10 @@ mod cases {
     pub async fn inactive_user_credentials_are_hidden(b: Backend) {
         let s = &b.store;
         let u = s
-            .create_user(new_user("robot", AccessRole::CentralStaff, None))
+            .create_user(
+                &Actor::system(),
+                new_user("robot", AccessRole::CentralStaff, None),
+            )
             .await
             .unwrap();
         let now = Utc::now().trunc_subsecs(6);
@@ -564,15 +579,21 @@ mod cases {
     pub async fn projects_and_duplicate_names(b: Backend) {
         let s = &b.store;
         let p = s
-            .create_project(ProjectInput::parse("KY", "Kommunernes Ydelsessystem").unwrap())
+            .create_project(
+                &Actor::system(),
+                ProjectInput::parse("KY", "Kommunernes Ydelsessystem").unwrap(),
+            )
             .await
             .unwrap();
-        s.create_project(ProjectInput::parse("Aula", "").unwrap())
+        s.create_project(&Actor::system(), ProjectInput::parse("Aula", "").unwrap())
             .await
             .unwrap();
         assert!(matches!(
-            s.create_project(ProjectInput::parse("KY", "again").unwrap())
-                .await,
+            s.create_project(
+                &Actor::system(),
+                ProjectInput::parse("KY", "again").unwrap()
+            )
+            .await,
             Err(StoreError::Duplicate("project"))
         ));
         let names: Vec<String> = s
@@ -1745,9 +1766,12 @@ mod cases {
         let p = fx.published("B", TaskType::Mandatory, "2025-05-01").await;
         let d1 = fx.draft("A", TaskType::Mandatory, "2025-06-01").await;
         let other =
-            fx.s.create_project(ProjectInput::parse("Aula", "").unwrap())
+            fx.s.create_project(&Actor::system(), ProjectInput::parse("Aula", "").unwrap())
                 .await
                 .unwrap();
+        fx.s.set_project_staff(&Actor::system(), other.id, fx.central.user_id, true)
+            .await
+            .unwrap();
         let mut input = fx.input("C", TaskType::Optional, "2025-04-01");
         input.project_id = other.id;
         let c = fx.s.create_task(&fx.central, input).await.unwrap();

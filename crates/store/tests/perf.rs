@@ -94,24 +94,25 @@ async fn demo_scale_timings() {
             );
         }
         let u = s
-            .create_user(NewUser {
-                username: "c".into(),
-                display_name: "C".into(),
-                email: "c@example.org".into(),
-                password_hash: "x".into(),
-                role: AccessRole::CentralStaff,
-                member_id: None,
-            })
+            .create_user(
+                &Actor::system(),
+                NewUser {
+                    username: "c".into(),
+                    display_name: "C".into(),
+                    email: "c@example.org".into(),
+                    password_hash: "x".into(),
+                    role: AccessRole::CentralStaff,
+                    member_id: None,
+                },
+            )
             .await
             .unwrap();
-        let central = Actor {
-            user_id: u.id,
-            display_name: u.display_name.clone(),
-            role: u.role,
-            member_id: None,
-        };
+        let central = Actor::person(u.id, u.display_name.clone(), u.role, None);
         let project = s
-            .create_project(ProjectInput::parse("P", "").unwrap())
+            .create_project(&Actor::system(), ProjectInput::parse("P", "").unwrap())
+            .await
+            .unwrap();
+        s.set_project_staff(&Actor::system(), project.id, u.id, true)
             .await
             .unwrap();
         s.ensure_role("R").await.unwrap();

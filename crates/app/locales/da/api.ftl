@@ -14,6 +14,7 @@ api-problem-payload-too-large = Forespørgslens indhold er for stort
 api-problem-unsupported-media-type = Indholdstypen understøttes ikke
 api-problem-validation = Forespørgslen er ikke gyldig
 api-problem-precondition-required = If-Match er påkrævet
+api-problem-too-many-requests = For mange forespørgsler
 api-problem-internal = Intern fejl
 api-problem-unavailable = Tjenesten er ikke tilgængelig
 
@@ -123,3 +124,6 @@ api-op-patch_instance = Opdater en opgaveinstans
 api-op-instance_history = En opgaveinstans' historik
 api-op-openapi_json = OpenAPI-dokumentet
 api-op-docs_page = Denne dokumentation
+api-error-not-permitted = Din rolle eller dit token tillader ikke dette.
+api-error-robot-rate = Dette robot-token har brugt sin kvote. Vent og prøv igen (se Retry-After).
+api-error-login-throttled = For mange mislykkede login. Vent og prøv igen (se Retry-After).

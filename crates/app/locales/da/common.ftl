@@ -26,6 +26,10 @@ error-invalid = Oplysningerne er ugyldige.
 error-version-conflict = En anden har gemt en ændring i mellemtiden. Se de aktuelle oplysninger og prøv igen.
 error-duplicate = Navnet er allerede i brug.
 error-not-draft = Kun kladder kan redigeres.
+error-member-role = Medlemsroller (også robotter) skal have et medlem; centrale roller og revisorer har intet.
+error-not-staff = Brugeren er ikke central projektmedarbejder.
+error-not-robot = Brugeren er ikke en aktiv robot.
+error-expiry-past = Udløbet skal ligge i fremtiden.
 error-state-transition = Opgaven kan ikke skifte til den tilstand herfra.
 error-task-not-open = Opgaven er ikke åben for ændringer.
 
@@ -150,3 +154,7 @@ col-code = Kode
 col-title = Titel
 col-state = Tilstand
 col-member-code = Kommunekode
+login-throttled = { $n ->
+    [one] For mange mislykkede forsøg. Prøv igen om 1 minut.
+   *[other] For mange mislykkede forsøg. Prøv igen om { $n } minutter.
+}

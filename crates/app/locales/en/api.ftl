@@ -14,6 +14,7 @@ api-problem-payload-too-large = The request body is too large
 api-problem-unsupported-media-type = Unsupported content type
 api-problem-validation = The request is not valid
 api-problem-precondition-required = If-Match is required
+api-problem-too-many-requests = Too many requests
 api-problem-internal = Internal error
 api-problem-unavailable = Service unavailable
 
@@ -123,3 +124,6 @@ api-op-patch_instance = Update a task instance
 api-op-instance_history = A task instance's history
 api-op-openapi_json = The OpenAPI document
 api-op-docs_page = This documentation
+api-error-not-permitted = Your role or token does not allow this.
+api-error-robot-rate = This robot token has used its quota. Wait and try again (see Retry-After).
+api-error-login-throttled = Too many failed logins. Wait and try again (see Retry-After).

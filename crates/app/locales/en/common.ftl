@@ -26,6 +26,10 @@ error-invalid = The input is invalid.
 error-version-conflict = Someone else saved a change in the meantime. Look at the current values and try again.
 error-duplicate = The name is already in use.
 error-not-draft = Only drafts can be edited.
+error-member-role = Member roles (robots too) need a member; central roles and auditors have none.
+error-not-staff = The user is not central project staff.
+error-not-robot = The user is not an active robot.
+error-expiry-past = The expiry must be in the future.
 error-state-transition = The task cannot move to that state from here.
 error-task-not-open = The task is not open for changes.
 
@@ -150,3 +154,7 @@ col-code = Code
 col-title = Title
 col-state = State
 col-member-code = Municipality code
+login-throttled = { $n ->
+    [one] Too many failed attempts. Try again in 1 minute.
+   *[other] Too many failed attempts. Try again in { $n } minutes.
+}

@@ -10,8 +10,8 @@ use udrul_core::input::{FieldErrors, MAX_SHORT, ProjectInput};
 use super::dto::{MeDto, MemberDto, ProjectDto, ProjectRequest, TokenDto, TokenRequest};
 use super::extract::{ApiActor, ApiJson, Central, Id};
 use super::problem::{ApiResult, Problem};
-use crate::auth;
 use crate::state::AppState;
+use crate::{auth, login_guard};
 
 /// The longest password the token endpoint will hash.
 const MAX_PASSWORD: usize = 1_000;
@@ -41,6 +41,7 @@ async fn me_of(st: &AppState, user: &udrul_core::User) -> ApiResult<MeDto> {
 )]
 pub async fn issue_token(
     State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> ApiResult<Json<TokenDto>> {
     let mut e = FieldErrors::default();
@@ -51,6 +52,13 @@ pub async fn issue_token(
     if !e.is_empty() {
         return Err(e.into());
     }
+    if let Some(wait) = login_guard::throttled(&st, &username).await? {
+        login_guard::refused(&st, &username, &headers).await?;
+        return Err(Problem::too_many_requests(
+            "api-error-login-throttled",
+            wait,
+        ));
+    }
     let user = if req.password.len() > MAX_PASSWORD {
         None
     } else {
@@ -58,11 +66,13 @@ pub async fn issue_token(
     };
     let Some(user) = user else {
         tracing::info!("failed API login");
+        login_guard::failed(&st, &username, &headers).await?;
         return Err(Problem::unauthorized(
             "api-error-login",
             "Bearer realm=\"udrul\"",
         ));
     };
+    login_guard::succeeded(&st, &user, "login.api_token", &headers).await?;
     let (token, expires_at) =
         auth::issue_credential(&st, "api", &user, st.config.api_token_ttl).await?;
     Ok(Json(TokenDto {
@@ -85,9 +95,13 @@ pub async fn issue_token(
     responses((status = 204, description = "The token no longer works"))
 )]
 pub async fn revoke_token(State(st): State<AppState>, a: ApiActor) -> ApiResult<StatusCode> {
-    st.store
-        .delete_credential("api", &auth::hash_secret(&a.secret))
-        .await?;
+    if let udrul_core::Via::Robot { token_id, .. } = a.actor.via {
+        st.store.revoke_robot_token(&a.actor, token_id).await?;
+    } else {
+        st.store
+            .delete_credential("api", &auth::hash_secret(&a.secret))
+            .await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -191,11 +205,11 @@ pub async fn get_project(
 )]
 pub async fn create_project(
     State(st): State<AppState>,
-    _c: Central,
+    Central(actor): Central,
     ApiJson(req): ApiJson<ProjectRequest>,
 ) -> ApiResult<Response> {
     let input = ProjectInput::parse(&req.name, &req.description)?;
-    let p = st.store.create_project(input).await?;
+    let p = st.store.create_project(&actor, input).await?;
     let location = format!("{}/projects/{}", super::BASE, p.id);
     Ok((
         StatusCode::CREATED,

@@ -76,6 +76,8 @@ pub enum AccessRole {
     CentralStaff,
     MemberAdmin,
     MemberUser,
+    Auditor,
+    Robot,
 }
 
 impl From<core::AccessRole> for AccessRole {
@@ -85,6 +87,8 @@ impl From<core::AccessRole> for AccessRole {
             core::AccessRole::CentralStaff => AccessRole::CentralStaff,
             core::AccessRole::MemberAdmin => AccessRole::MemberAdmin,
             core::AccessRole::MemberUser => AccessRole::MemberUser,
+            core::AccessRole::Auditor => AccessRole::Auditor,
+            core::AccessRole::Robot => AccessRole::Robot,
         }
     }
 }

@@ -13,7 +13,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use udrul_core::{Actor, User};
+use udrul_core::{AccessRole, Actor, User, Via};
 
 use super::problem::{FieldProblem, Problem, ProblemKind};
 use crate::i18n::{Lang, Tr};
@@ -49,14 +49,74 @@ fn bearer(parts: &Parts) -> Result<&str, Problem> {
         .ok_or_else(|| Problem::unauthorized("api-error-bad-token", CHALLENGE_INVALID))
 }
 
+impl ApiActor {
+    /// 403 unless the caller may read task instances (robots need
+    /// `instances:read`).
+    pub fn may_read_instances(&self) -> Result<(), Problem> {
+        if self.actor.can_read_instances() {
+            Ok(())
+        } else {
+            Err(Problem::not_permitted())
+        }
+    }
+}
+
+/// A robot's token: live, its robot active and still of the token's member,
+/// and within its rate limit.
+async fn robot(parts: &Parts, st: &AppState, secret: &str) -> Result<ApiActor, Problem> {
+    let invalid = || Problem::unauthorized("api-error-bad-token", CHALLENGE_INVALID);
+    let found = st
+        .store
+        .robot_token_by_hash(&crate::auth::hash_secret(secret))
+        .await
+        .map_err(Problem::store)?;
+    let Some((token, user)) = found else {
+        return Err(invalid());
+    };
+    let now = chrono::Utc::now();
+    if !token.is_live(now)
+        || !user.active
+        || user.role != AccessRole::Robot
+        || user.member_id != Some(token.member_id)
+    {
+        return Err(invalid());
+    }
+    if let Err(wait) = st.robot_limits.check(token.id) {
+        return Err(Problem::too_many_requests("api-error-robot-rate", wait));
+    }
+    // Last use, at most once a minute: no write per request.
+    if token
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::seconds(60))
+    {
+        st.store
+            .touch_robot_token(token.id, now)
+            .await
+            .map_err(Problem::store)?;
+    }
+    let mut actor = crate::auth::actor_of(&user, &parts.headers);
+    actor.via = Via::Robot {
+        token_id: token.id,
+        permissions: token.permissions,
+    };
+    Ok(ApiActor {
+        actor,
+        user,
+        secret: secret.to_string(),
+    })
+}
+
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Problem> {
         let secret = bearer(parts)?;
+        if secret.starts_with(crate::auth::ROBOT_TOKEN_PREFIX) {
+            return robot(parts, st, secret).await;
+        }
         match crate::auth::resolve_credential(st, "api", secret, None).await {
             Ok(Some(user)) if user.active => Ok(ApiActor {
-                actor: crate::auth::actor_of(&user),
+                actor: crate::auth::actor_of(&user, &parts.headers),
                 user,
                 secret: secret.to_string(),
             }),
@@ -69,7 +129,9 @@ impl FromRequestParts<AppState> for ApiActor {
     }
 }
 
-/// An authenticated caller with a central role (administrator or staff).
+/// An authenticated caller with a central role (administrator or staff), or
+/// an auditor on a safe method: auditors read everything central and change
+/// nothing.
 pub struct Central(pub Actor);
 
 impl FromRequestParts<AppState> for Central {
@@ -77,7 +139,11 @@ impl FromRequestParts<AppState> for Central {
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Problem> {
         let a = ApiActor::from_request_parts(parts, st).await?;
-        if a.actor.can_manage_tasks() {
+        let reading = matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        ) && a.actor.can_read_central();
+        if a.actor.can_manage_tasks() || reading {
             Ok(Central(a.actor))
         } else {
             Err(Problem::forbidden())

@@ -43,6 +43,7 @@ pub async fn list_instances(
     a: ApiActor,
     ApiQuery(q): ApiQuery<InstanceListQuery>,
 ) -> ApiResult<Json<InstancePageDto>> {
+    a.may_read_instances()?;
     let mut e = FieldErrors::default();
     let status = q
         .status
@@ -106,6 +107,7 @@ pub async fn get_instance(
     a: ApiActor,
     Id(id): Id,
 ) -> ApiResult<Response> {
+    a.may_read_instances()?;
     let d = st
         .store
         .get_instance(a.actor.scope(), InstanceId(id))
@@ -195,6 +197,7 @@ pub async fn instance_history(
     a: ApiActor,
     Id(id): Id,
 ) -> ApiResult<Json<Vec<InstanceEventDto>>> {
+    a.may_read_instances()?;
     let events = st
         .store
         .instance_history(a.actor.scope(), InstanceId(id))

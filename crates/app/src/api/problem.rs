@@ -41,6 +41,7 @@ pub enum ProblemKind {
     UnsupportedMediaType,
     Validation,
     PreconditionRequired,
+    TooManyRequests,
     Internal,
     Unavailable,
 }
@@ -61,6 +62,7 @@ impl ProblemKind {
         ProblemKind::UnsupportedMediaType,
         ProblemKind::Validation,
         ProblemKind::PreconditionRequired,
+        ProblemKind::TooManyRequests,
         ProblemKind::Internal,
         ProblemKind::Unavailable,
     ];
@@ -81,6 +83,7 @@ impl ProblemKind {
             ProblemKind::UnsupportedMediaType => "unsupported-media-type",
             ProblemKind::Validation => "validation",
             ProblemKind::PreconditionRequired => "precondition-required",
+            ProblemKind::TooManyRequests => "too-many-requests",
             ProblemKind::Internal => "internal",
             ProblemKind::Unavailable => "unavailable",
         }
@@ -101,6 +104,7 @@ impl ProblemKind {
             ProblemKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ProblemKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
             ProblemKind::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ProblemKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ProblemKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ProblemKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -248,6 +252,18 @@ impl Problem {
         Self::new(ProblemKind::Forbidden, "api-error-central-only")
     }
 
+    /// 403 for a caller whose role or token does not allow this.
+    pub fn not_permitted() -> Self {
+        Self::new(ProblemKind::Forbidden, "api-error-not-permitted")
+    }
+
+    /// 429 with `Retry-After` in whole seconds (at least 1).
+    pub fn too_many_requests(key: &str, wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let secs = HeaderValue::from(secs.max(1));
+        Self::new(ProblemKind::TooManyRequests, key).header(header::RETRY_AFTER, secs)
+    }
+
     /// 401 with the `WWW-Authenticate` challenge every 401 must carry.
     pub fn unauthorized(key: &str, challenge: &'static str) -> Self {
         Self::new(ProblemKind::Unauthorized, key).header(
@@ -294,6 +310,7 @@ impl Problem {
             StoreError::Duplicate(_) => Self::new(ProblemKind::Duplicate, "error-duplicate"),
             StoreError::Invalid(errs) => Self::from(errs),
             StoreError::WrongState(key) => Self::new(ProblemKind::WrongState, key),
+            StoreError::Forbidden => Self::forbidden(),
             StoreError::Unavailable(m) => {
                 tracing::error!(error = %m, "database unavailable");
                 Self::new(ProblemKind::Unavailable, "error-unavailable")

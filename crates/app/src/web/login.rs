@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::{self, Ctx, session_cookie_name};
 use crate::error::AppResult;
+use crate::login_guard;
 use crate::state::AppState;
 use crate::web::pages::{page, render};
 
@@ -19,7 +20,8 @@ struct LoginPage<'a> {
     ctx: &'a Ctx,
     next: &'a str,
     username: &'a str,
-    failed: bool,
+    /// Why the last attempt failed.
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -36,7 +38,7 @@ pub async fn form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
         ctx: &ctx,
         next: auth::safe_next(&q.next),
         username: "",
-        failed: false,
+        error: None,
     })
 }
 
@@ -54,9 +56,32 @@ pub async fn submit(
     State(st): State<AppState>,
     ctx: Ctx,
     jar: CookieJar,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     let username = f.username.trim();
+    let failed = |error: String, status: StatusCode| {
+        let html = render(&LoginPage {
+            ctx: &ctx,
+            next: auth::safe_next(&f.next),
+            username,
+            error: Some(error),
+        });
+        (status, Html(html)).into_response()
+    };
+    if let Some(wait) = login_guard::throttled(&st, username).await? {
+        login_guard::refused(&st, username, &headers).await?;
+        let minutes = i64::try_from(wait.as_secs().div_ceil(60)).unwrap_or(i64::MAX);
+        let mut res = failed(
+            ctx.tr.n("login-throttled", minutes),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return Ok(res);
+    }
     let user = if username.is_empty()
         || f.password.is_empty()
         || username.len() > 200
@@ -68,14 +93,15 @@ pub async fn submit(
     };
     let Some(user) = user else {
         tracing::info!("failed login");
-        let html = render(&LoginPage {
-            ctx: &ctx,
-            next: auth::safe_next(&f.next),
-            username,
-            failed: true,
-        });
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        if !username.is_empty() {
+            login_guard::failed(&st, username, &headers).await?;
+        }
+        return Ok(failed(
+            ctx.t("login-failed"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
     };
+    login_guard::succeeded(&st, &user, "login.password", &headers).await?;
     // A new session secret at every login: no fixation of an earlier id.
     let (secret, _) =
         auth::issue_credential(&st, "session", &user, st.config.session_absolute).await?;
@@ -88,8 +114,18 @@ pub async fn submit(
     Ok((jar.add(cookie), Redirect::to(auth::safe_next(&f.next))).into_response())
 }
 
-pub async fn logout(State(st): State<AppState>, jar: CookieJar) -> AppResult<Response> {
+pub async fn logout(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let name = session_cookie_name(&st.config);
+    if let Some(actor) = &ctx.actor
+        && let Some(user) = st.store.get_user(actor.user_id).await?
+    {
+        login_guard::record(&st, &user, "logout", &headers).await?;
+    }
     if let Some(c) = jar.get(name) {
         // Deleting the stored session ends it on every app instance.
         st.store

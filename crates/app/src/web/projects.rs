@@ -11,10 +11,10 @@ use axum::routing::get;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 use udrul_core::input::{FieldErrors, ProjectInput};
-use udrul_core::{Project, StoreError, TaskFilter};
+use udrul_core::{Actor, Project, StoreError, TaskFilter};
 
 use crate::auth::{Central, Ctx};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::pages::{page, render};
 
@@ -93,20 +93,26 @@ fn render_form(ctx: &Ctx, f: ProjectForm, errors: FieldErrors, status: StatusCod
     (status, Html(render(&ProjectFormPage { ctx, f, errors }))).into_response()
 }
 
-pub async fn new(Central { ctx, .. }: Central) -> Response {
-    render_form(
+pub async fn new(Central { ctx, actor }: Central) -> AppResult<Response> {
+    if !actor.can_manage_projects() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(render_form(
         &ctx,
         ProjectForm::default(),
         FieldErrors::default(),
         StatusCode::OK,
-    )
+    ))
 }
 
 pub async fn create(
     State(st): State<AppState>,
-    Central { ctx, .. }: Central,
+    Central { ctx, actor }: Central,
     Form(f): Form<ProjectForm>,
 ) -> AppResult<Response> {
+    if !actor.can_manage_projects() {
+        return Err(AppError::Forbidden);
+    }
     let input = match ProjectInput::parse(&f.name, &f.description) {
         Ok(i) => i,
         Err(errors) => {
@@ -118,7 +124,7 @@ pub async fn create(
             ));
         }
     };
-    match st.store.create_project(input).await {
+    match st.store.create_project(&actor, input).await {
         Ok(p) => Ok(Redirect::to(&format!("/projects?created={}", p.id)).into_response()),
         Err(StoreError::Duplicate(_)) => {
             let mut errors = FieldErrors::default();

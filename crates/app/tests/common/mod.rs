@@ -45,7 +45,14 @@ pub struct Fixtures {
     pub a_user: User,
     pub a_admin: User,
     pub b_user: User,
+    /// A read-only auditor.
+    pub auditor: User,
+    /// A robot user of member A (no tokens yet).
+    pub a_robot: User,
+    /// The project `staff` is assigned to.
     pub project: Project,
+    /// A project `staff` is not assigned to.
+    pub other_project: Project,
 }
 
 pub struct TestApp {
@@ -135,7 +142,7 @@ impl TestApp {
     }
 
     pub fn actor(&self, u: &User) -> Actor {
-        udrul::auth::actor_of(u)
+        udrul::auth::actor_of(u, &Default::default())
     }
 
     /// A draft task in the fixture project.
@@ -409,31 +416,66 @@ async fn fixtures(store: &dyn Store) -> Fixtures {
         role,
         member_id: member.map(|m| m.id),
     };
+    let sys = Actor::system();
     let central_admin = store
-        .create_user(user("admin", AccessRole::CentralAdmin, None))
+        .create_user(&sys, user("admin", AccessRole::CentralAdmin, None))
         .await
         .unwrap();
     let staff = store
-        .create_user(user("staff", AccessRole::CentralStaff, None))
+        .create_user(&sys, user("staff", AccessRole::CentralStaff, None))
         .await
         .unwrap();
     let a_user = store
-        .create_user(user("a-user", AccessRole::MemberUser, Some(&members[0])))
+        .create_user(
+            &sys,
+            user("a-user", AccessRole::MemberUser, Some(&members[0])),
+        )
         .await
         .unwrap();
     let a_admin = store
-        .create_user(user("a-admin", AccessRole::MemberAdmin, Some(&members[0])))
+        .create_user(
+            &sys,
+            user("a-admin", AccessRole::MemberAdmin, Some(&members[0])),
+        )
         .await
         .unwrap();
     let b_user = store
-        .create_user(user("b-user", AccessRole::MemberUser, Some(&members[1])))
+        .create_user(
+            &sys,
+            user("b-user", AccessRole::MemberUser, Some(&members[1])),
+        )
         .await
         .unwrap();
+    let auditor = store
+        .create_user(&sys, user("auditor", AccessRole::Auditor, None))
+        .await
+        .unwrap();
+    let mut robot = user("a-robot", AccessRole::Robot, Some(&members[0]));
+    robot.password_hash = String::new();
+    let a_robot = store.create_user(&sys, robot).await.unwrap();
     let project = store
-        .create_project(ProjectInput {
-            name: "Fælleskommunal infrastruktur".into(),
-            description: String::new(),
-        })
+        .create_project(
+            &sys,
+            ProjectInput {
+                name: "Fælleskommunal infrastruktur".into(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .set_project_staff(&sys, project.id, staff.id, true)
+        .await
+        .unwrap();
+    // A project the staff user is not assigned to.
+    let other_project = store
+        .create_project(
+            &sys,
+            ProjectInput {
+                name: "Andet projekt".into(),
+                description: String::new(),
+            },
+        )
         .await
         .unwrap();
     Fixtures {
@@ -443,6 +485,9 @@ async fn fixtures(store: &dyn Store) -> Fixtures {
         a_user,
         a_admin,
         b_user,
+        auditor,
+        a_robot,
         project,
+        other_project,
     }
 }

@@ -12,13 +12,14 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sqlx::{AssertSqlSafe, FromRow, Pool};
 use tokio::sync::{mpsc, oneshot};
 
-use udrul_core::access::{AccessRole, Actor, Scope};
+use udrul_core::access::{AccessRole, Actor, Scope, Via};
 use udrul_core::input::{
     Audience, EndDateChange, FieldErrors, InstanceUpdate, ProjectInput, TaskInput,
 };
 use udrul_core::model::*;
 use udrul_core::store::{
-    NewMember, NewUser, Published, SeedStatus, Store, StoreError, StoreResult, UserWithHash,
+    AuditEntry, AuditFilter, NewMember, NewRobotToken, NewUser, Published, SeedStatus, Store,
+    StoreError, StoreResult, UserAccess, UserWithHash,
 };
 
 use super::{BACKEND, Db, dialect};
@@ -142,6 +143,7 @@ fn copy_error(e: &StoreError) -> StoreError {
         StoreError::Duplicate(s) => StoreError::Duplicate(s),
         StoreError::Invalid(f) => StoreError::Invalid(f.clone()),
         StoreError::WrongState(s) => StoreError::WrongState(s),
+        StoreError::Forbidden => StoreError::Forbidden,
         StoreError::Unavailable(s) => StoreError::Unavailable(s.clone()),
         StoreError::Backend(s) => StoreError::Backend(s.clone()),
     }
@@ -270,6 +272,13 @@ impl UserRow {
     }
 }
 
+// The access and audit steps; after the user row, which they use.
+#[path = "access.rs"]
+mod access;
+use access::{
+    AuditRow, ROBOT_TOKEN_SQL, RobotTokenRow, audit, check_project, json, lock_user, token_json,
+};
+
 #[derive(FromRow)]
 struct CredentialRow {
     cred_user_id: i64,
@@ -388,6 +397,7 @@ impl TaskRow {
 /// What a write transaction needs to know of a task before changing it.
 #[derive(FromRow)]
 struct TaskLock {
+    project_id: i64,
     state: String,
     version: i64,
     task_type: String,
@@ -594,7 +604,7 @@ impl FromLite for FollowUpDbRow {
 
 static LOCK_TASK: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT state, version, task_type, code, start_date, end_date FROM tasks WHERE id = $1{}",
+        "SELECT project_id, state, version, task_type, code, start_date, end_date FROM tasks WHERE id = $1{}",
         dialect::FOR_UPDATE
     )
 });
@@ -878,6 +888,9 @@ async fn apply_instance_update(
     job: &UpdateJob,
     at: DateTime<Utc>,
 ) -> StoreResult<Instance> {
+    if !job.actor.can_update_instances() {
+        return Err(StoreError::Forbidden);
+    }
     let cur: Option<InstanceLock> = sqlx::query_as(LOCK_INSTANCE.as_str())
         .bind(job.id.0)
         .fetch_optional(&mut *c)
@@ -939,7 +952,39 @@ async fn apply_instance_update(
     .await
     .map_err(db)?;
     // The history entry is written by the trigger task_instances_history.
-    row.into_instance()
+    let new = row.into_instance()?;
+    audit(
+        c,
+        Some(&job.actor),
+        AuditEntry {
+            action: "instance.update",
+            object_type: "instance",
+            object_id: Some(job.id.0),
+            member_id: Some(new.member_id),
+            before: json(&old),
+            after: json(&new),
+            ..AuditEntry::default()
+        },
+    )
+    .await?;
+    Ok(new)
+}
+
+/// An audit entry about a task.
+fn task_entry(
+    action: &'static str,
+    id: i64,
+    before: Option<String>,
+    after: Option<String>,
+) -> AuditEntry {
+    AuditEntry {
+        action,
+        object_type: "task",
+        object_id: Some(id),
+        before,
+        after,
+        ..AuditEntry::default()
+    }
 }
 
 // --- group commit of instance updates (SQLite) --------------------------------
@@ -1125,8 +1170,11 @@ impl Store for SqlStore {
 
     // --- users and credentials ----------------------------------------------------
 
-    async fn create_user(&self, u: NewUser) -> StoreResult<User> {
-        let mut c = self.pools.write.acquire().await.map_err(db)?;
+    async fn create_user(&self, by: &Actor, u: NewUser) -> StoreResult<User> {
+        if !by.can_manage_user(u.member_id, u.role) {
+            return Err(StoreError::Forbidden);
+        }
+        let mut tx = self.begin().await?;
         let row: UserRow = sqlx::query_as(
             "INSERT INTO users (username, display_name, email, password_hash, role, member_id, active, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7) \
@@ -1139,10 +1187,100 @@ impl Store for SqlStore {
         .bind(u.role.as_str())
         .bind(u.member_id.map(|m| m.0))
         .bind(now())
-        .fetch_one(&mut *c)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| insert_error(e, "user", Some(("member_id", "error-unknown-member"))))?;
-        row.into_user()
+        let user = row.into_user()?;
+        audit(
+            &mut tx,
+            Some(by),
+            AuditEntry {
+                action: "user.create",
+                object_type: "user",
+                object_id: Some(user.id.0),
+                member_id: user.member_id,
+                person_id: Some(user.id),
+                after: json(&user),
+                ..AuditEntry::default()
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(user)
+    }
+
+    async fn list_users(&self, member: Option<MemberId>) -> StoreResult<Vec<User>> {
+        let mut c = self.read().await?;
+        let rows: Vec<UserRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users u WHERE ($1 IS NULL OR u.member_id = $1) ORDER BY u.id"
+        ))
+        .bind(member.map(|m| m.0))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(UserRow::into_user).collect()
+    }
+
+    async fn set_user_access(&self, by: &Actor, id: UserId, a: UserAccess) -> StoreResult<User> {
+        let mut tx = self.begin().await?;
+        let old = lock_user(&mut tx, id).await?;
+        // Another member's users do not exist for a member administrator.
+        if old.role.needs_member() && !old.member_id.is_some_and(|m| by.scope().allows(m)) {
+            return Err(StoreError::NotFound);
+        }
+        if !by.can_manage_user(old.member_id, old.role) || !by.can_manage_user(a.member_id, a.role)
+        {
+            return Err(StoreError::Forbidden);
+        }
+        if a.role.needs_member() != a.member_id.is_some() {
+            return Err(invalid("member_id", "error-member-role"));
+        }
+        sqlx::query("UPDATE users SET role = $2, member_id = $3, active = $4 WHERE id = $1")
+            .bind(id.0)
+            .bind(a.role.as_str())
+            .bind(a.member_id.map(|m| m.0))
+            .bind(a.active)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| insert_error(e, "user", Some(("member_id", "error-unknown-member"))))?;
+        let at = now();
+        if !a.active {
+            // Gone at once, on every instance: each request reads these rows.
+            sqlx::query("DELETE FROM credentials WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        if !a.active || a.member_id != old.member_id || a.role != AccessRole::Robot {
+            sqlx::query(
+                "UPDATE robot_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(id.0)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        let user = lock_user(&mut tx, id).await?;
+        audit(
+            &mut tx,
+            Some(by),
+            AuditEntry {
+                action: "user.access",
+                object_type: "user",
+                object_id: Some(id.0),
+                member_id: user.member_id.or(old.member_id),
+                person_id: Some(id),
+                before: json(&old),
+                after: json(&user),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(user)
     }
 
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserWithHash>> {
@@ -1300,17 +1438,105 @@ impl Store for SqlStore {
         Ok(row.map(Project::from))
     }
 
-    async fn create_project(&self, p: ProjectInput) -> StoreResult<Project> {
-        let mut c = self.pools.write.acquire().await.map_err(db)?;
+    async fn create_project(&self, by: &Actor, p: ProjectInput) -> StoreResult<Project> {
+        if !by.can_manage_projects() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut tx = self.begin().await?;
         let row: ProjectRow = sqlx::query_as(
             "INSERT INTO projects (name, description) VALUES ($1, $2) RETURNING id, name, description",
         )
         .bind(&p.name)
         .bind(&p.description)
-        .fetch_one(&mut *c)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| insert_error(e, "project", None))?;
-        Ok(row.into())
+        let project = Project::from(row);
+        audit(
+            &mut tx,
+            Some(by),
+            AuditEntry {
+                action: "project.create",
+                object_type: "project",
+                object_id: Some(project.id.0),
+                after: json(&project),
+                ..AuditEntry::default()
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(project)
+    }
+
+    async fn project_staff(&self, id: ProjectId) -> StoreResult<Vec<User>> {
+        let mut c = self.read().await?;
+        let rows: Vec<UserRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM project_staff ps JOIN users u ON u.id = ps.user_id              WHERE ps.project_id = $1 ORDER BY u.id"
+        ))
+        .bind(id.0)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(UserRow::into_user).collect()
+    }
+
+    async fn set_project_staff(
+        &self,
+        by: &Actor,
+        project: ProjectId,
+        user: UserId,
+        on: bool,
+    ) -> StoreResult<()> {
+        if !by.can_manage_projects() {
+            return Err(StoreError::Forbidden);
+        }
+        let mut tx = self.begin().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE id = $1")
+            .bind(project.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let staff = lock_user(&mut tx, user).await?;
+        if staff.role != AccessRole::CentralStaff {
+            return Err(invalid("user_id", "error-not-staff"));
+        }
+        let sql = if on {
+            "INSERT INTO project_staff (project_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM project_staff WHERE project_id = $1 AND user_id = $2"
+        };
+        let changed = sqlx::query(sql)
+            .bind(project.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if changed > 0 {
+            audit(
+                &mut tx,
+                Some(by),
+                AuditEntry {
+                    action: if on {
+                        "project.staff_add"
+                    } else {
+                        "project.staff_remove"
+                    },
+                    object_type: "project",
+                    object_id: Some(project.0),
+                    person_id: Some(user),
+                    ..AuditEntry::default()
+                },
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
     }
 
     // --- tasks ------------------------------------------------------------------
@@ -1318,6 +1544,7 @@ impl Store for SqlStore {
     async fn create_task(&self, actor: &Actor, t: TaskInput) -> StoreResult<Task> {
         let mut tx = self.begin().await?;
         let roles = check_task_input(&mut tx, &t).await?;
+        check_project(&mut tx, actor, t.project_id.0).await?;
         let at = now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO tasks (project_id, code, title, purpose, guidance, task_type, phase, \
@@ -1343,6 +1570,12 @@ impl Store for SqlStore {
             .insert(&mut tx)
             .await?;
         let task = fetch_task_or_gone(&mut tx, TaskId(id)).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            task_entry("task.create", id, None, json(&task)),
+        )
+        .await?;
         tx.commit().await.map_err(db)?;
         Ok(task)
     }
@@ -1366,6 +1599,9 @@ impl Store for SqlStore {
             });
         }
         let roles = check_task_input(&mut tx, &t).await?;
+        check_project(&mut tx, actor, cur.project_id).await?;
+        check_project(&mut tx, actor, t.project_id.0).await?;
+        let before = fetch_task_or_gone(&mut tx, id).await?;
         let at = now();
         sqlx::query(
             "UPDATE tasks SET project_id = $2, code = $3, title = $4, purpose = $5, guidance = $6, \
@@ -1396,6 +1632,8 @@ impl Store for SqlStore {
             .insert(&mut tx)
             .await?;
         let task = fetch_task_or_gone(&mut tx, id).await?;
+        let entry = task_entry("task.update", id.0, json(&before), json(&task));
+        audit(&mut tx, Some(actor), entry).await?;
         tx.commit().await.map_err(db)?;
         Ok(task)
     }
@@ -1462,6 +1700,7 @@ impl Store for SqlStore {
         if state != TaskState::Draft {
             return Err(StoreError::WrongState("error-not-draft"));
         }
+        check_project(&mut tx, actor, cur.project_id).await?;
         let members = resolve_audience(&mut tx, audience).await?;
         let task_type = decode(&cur.task_type, TaskType::parse)?;
         let at = now();
@@ -1496,6 +1735,14 @@ impl Store for SqlStore {
         let mut ev = NewTaskEvent::new(id, at, Some(actor), TaskEventKind::Published);
         ev.count = Some(count);
         ev.insert(&mut tx).await?;
+        let after = json(&serde_json::json!({ "state": "published", "instances": count }));
+        let before = json(&serde_json::json!({ "state": "draft" }));
+        audit(
+            &mut tx,
+            Some(actor),
+            task_entry("task.publish", id.0, before, after),
+        )
+        .await?;
         let task = fetch_task_or_gone(&mut tx, id).await?;
         tx.commit().await.map_err(db)?;
         Ok(Published {
@@ -1515,6 +1762,7 @@ impl Store for SqlStore {
         if !matches!(state, TaskState::Draft | TaskState::Published) {
             return Err(StoreError::WrongState("error-task-not-open"));
         }
+        check_project(&mut tx, actor, cur.project_id).await?;
         if cur.start_date.is_some_and(|s| change.end_date < s) {
             return Err(invalid("end_date", "error-end-before-start"));
         }
@@ -1540,6 +1788,15 @@ impl Store for SqlStore {
         ev.to_date = Some(change.end_date);
         ev.reason = &change.reason;
         ev.insert(&mut tx).await?;
+        let before = json(&serde_json::json!({ "end_date": cur.end_date }));
+        let after =
+            json(&serde_json::json!({ "end_date": change.end_date, "reason": change.reason }));
+        audit(
+            &mut tx,
+            Some(actor),
+            task_entry("task.end_date", id.0, before, after),
+        )
+        .await?;
         let task = fetch_task_or_gone(&mut tx, id).await?;
         tx.commit().await.map_err(db)?;
         Ok(task)
@@ -1547,7 +1804,8 @@ impl Store for SqlStore {
 
     async fn set_task_state(&self, actor: &Actor, id: TaskId, to: TaskState) -> StoreResult<Task> {
         let mut tx = self.begin().await?;
-        let (state, _) = lock_task(&mut tx, id).await?;
+        let (state, cur) = lock_task(&mut tx, id).await?;
+        check_project(&mut tx, actor, cur.project_id).await?;
         let kind = match (state, to) {
             (TaskState::Published, TaskState::Closed) => TaskEventKind::Closed,
             (TaskState::Draft | TaskState::Published, TaskState::Withdrawn) => {
@@ -1580,6 +1838,19 @@ impl Store for SqlStore {
         NewTaskEvent::new(id, at, Some(actor), kind)
             .insert(&mut tx)
             .await?;
+        let before = json(&serde_json::json!({ "state": state.as_str() }));
+        let after = json(&serde_json::json!({ "state": to.as_str() }));
+        let action = if to == TaskState::Closed {
+            "task.close"
+        } else {
+            "task.withdraw"
+        };
+        audit(
+            &mut tx,
+            Some(actor),
+            task_entry(action, id.0, before, after),
+        )
+        .await?;
         let task = fetch_task_or_gone(&mut tx, id).await?;
         tx.commit().await.map_err(db)?;
         Ok(task)
@@ -1618,12 +1889,18 @@ impl Store for SqlStore {
         to: NaiveDate,
         reason: &str,
     ) -> StoreResult<()> {
-        let mut c = self.pools.write.acquire().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let mut ev = NewTaskEvent::new(id, now(), None, TaskEventKind::EndDateChanged);
         ev.from_date = Some(from);
         ev.to_date = Some(to);
         ev.reason = reason;
-        ev.insert(&mut c).await
+        ev.insert(&mut tx).await?;
+        let before = json(&serde_json::json!({ "end_date": from }));
+        let after =
+            json(&serde_json::json!({ "end_date": to, "reason": reason, "imported": true }));
+        let entry = task_entry("task.end_date", id.0, before, after);
+        audit(&mut tx, Some(&Actor::system()), entry).await?;
+        tx.commit().await.map_err(db)
     }
 
     // --- instances ----------------------------------------------------------------
@@ -1983,7 +2260,282 @@ impl Store for SqlStore {
                 }
             }
         }
+        // One entry for the batch; the instances' own history has each row.
+        let after = json(&serde_json::json!({ "seeded_instances": rows.len() }));
+        audit(
+            &mut tx,
+            Some(actor),
+            task_entry("task.seed_statuses", task.0, None, after),
+        )
+        .await?;
         tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    // --- robot tokens ----------------------------------------------------------------
+
+    async fn create_robot_token(
+        &self,
+        by: &Actor,
+        hash: &[u8],
+        t: NewRobotToken,
+    ) -> StoreResult<RobotToken> {
+        let mut tx = self.begin().await?;
+        let robot = lock_user(&mut tx, t.user_id).await?;
+        // Another member's robots do not exist for a member administrator.
+        if !robot.member_id.is_some_and(|m| by.scope().allows(m)) && robot.role.needs_member() {
+            return Err(StoreError::NotFound);
+        }
+        if !by.can_manage_user(robot.member_id, robot.role) {
+            return Err(StoreError::Forbidden);
+        }
+        let member = match robot.member_id {
+            Some(m) if robot.role == AccessRole::Robot && robot.active => m,
+            _ => return Err(invalid("user_id", "error-not-robot")),
+        };
+        let mut errs = FieldErrors::default();
+        if t.permissions.is_empty() {
+            errs.add("permissions", "error-required");
+        }
+        if t.name.trim().is_empty() {
+            errs.add("name", "error-required");
+        }
+        if t.expires_at <= now() {
+            errs.add("expires_at", "error-expiry-past");
+        }
+        if !errs.is_empty() {
+            return Err(StoreError::Invalid(errs));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO robot_tokens (hash, user_id, member_id, name, permissions, created_by, \
+             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(hash)
+        .bind(robot.id.0)
+        .bind(member.0)
+        .bind(&t.name)
+        .bind(t.permissions.bits())
+        .bind((!by.is_system()).then_some(by.user_id.0))
+        .bind(now())
+        .bind(t.expires_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| insert_error(e, "robot token", None))?;
+        let row: RobotTokenRow =
+            sqlx::query_as(AssertSqlSafe(format!("{ROBOT_TOKEN_SQL} WHERE t.id = $1")))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        let token = row.token();
+        audit(
+            &mut tx,
+            Some(by),
+            AuditEntry {
+                action: "robot_token.create",
+                object_type: "robot_token",
+                object_id: Some(id),
+                member_id: Some(member),
+                person_id: Some(robot.id),
+                after: token_json(&token),
+                ..AuditEntry::default()
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(token)
+    }
+
+    async fn robot_token_by_hash(&self, hash: &[u8]) -> StoreResult<Option<(RobotToken, User)>> {
+        static SQL: LazyLock<String> =
+            LazyLock::new(|| format!("{ROBOT_TOKEN_SQL} WHERE t.hash = $1"));
+        let row: Option<RobotTokenRow> = self
+            .read_all(Cost::Bounded, SQL.as_str(), vec![Arg::Blob(hash.to_vec())])
+            .await?
+            .into_iter()
+            .next();
+        let Some(row) = row else { return Ok(None) };
+        let token = row.token();
+        Ok(Some((token, row.user.into_user()?)))
+    }
+
+    async fn touch_robot_token(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut c = self.pools.write.acquire().await.map_err(db)?;
+        sqlx::query("UPDATE robot_tokens SET last_used_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(at)
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_robot_tokens(&self, member: Option<MemberId>) -> StoreResult<Vec<RobotToken>> {
+        let mut c = self.read().await?;
+        let rows: Vec<RobotTokenRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "{ROBOT_TOKEN_SQL} WHERE ($1 IS NULL OR t.member_id = $1) ORDER BY t.id DESC"
+        )))
+        .bind(member.map(|m| m.0))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db)?;
+        Ok(rows.iter().map(RobotTokenRow::token).collect())
+    }
+
+    async fn revoke_robot_token(&self, by: &Actor, id: i64) -> StoreResult<RobotToken> {
+        let mut tx = self.begin().await?;
+        let row: Option<RobotTokenRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "{ROBOT_TOKEN_SQL} WHERE t.id = $1{}",
+            dialect::FOR_UPDATE
+        )))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound);
+        };
+        let old = row.token();
+        if !by.scope().allows(old.member_id) {
+            return Err(StoreError::NotFound);
+        }
+        // A robot may end its own token (`DELETE /auth/token`).
+        let own = matches!(by.via, Via::Robot { token_id, .. } if token_id == id);
+        if !own && !by.can_manage_user(Some(old.member_id), AccessRole::Robot) {
+            return Err(StoreError::Forbidden);
+        }
+        if old.revoked_at.is_some() {
+            return Ok(old);
+        }
+        let at = now();
+        sqlx::query("UPDATE robot_tokens SET revoked_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let token = RobotToken {
+            revoked_at: Some(at),
+            ..old.clone()
+        };
+        audit(
+            &mut tx,
+            Some(by),
+            AuditEntry {
+                action: "robot_token.revoke",
+                object_type: "robot_token",
+                object_id: Some(id),
+                member_id: Some(old.member_id),
+                person_id: Some(old.user_id),
+                before: token_json(&old),
+                after: token_json(&token),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(token)
+    }
+
+    // --- audit -------------------------------------------------------------------
+
+    async fn record_audit(&self, by: Option<&Actor>, e: AuditEntry) -> StoreResult<()> {
+        let mut c = self.pools.write.acquire().await.map_err(db)?;
+        audit(&mut c, by, e).await
+    }
+
+    async fn search_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditEvent>> {
+        let mut conds: Vec<String> = Vec::new();
+        let mut ints: Vec<Option<i64>> = Vec::new();
+        let mut cond = |column: &str, v: Option<i64>| {
+            if v.is_some() {
+                ints.push(v);
+                conds.push(format!("{column} ${}", ints.len()));
+            }
+        };
+        cond("actor_id =", f.actor.map(|u| u.0));
+        cond("member_id =", f.member.map(|m| m.0));
+        cond("object_id =", f.object_id);
+        cond("person_id =", f.person.map(|u| u.0));
+        cond("id <", f.before_id);
+        if f.object_type.is_some() {
+            conds.push(format!("object_type = ${}", ints.len() + 1));
+        }
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
+        // A literal LIMIT (see `lite`): the plan does not depend on it.
+        let limit = f.limit.clamp(1, 1000);
+        let sql = format!(
+            "SELECT id, at, actor_id, actor_name, actor_kind, token_id, member_id, action, \
+             object_type, object_id, person_id, before, after, request_id \
+             FROM audit_events{filter} ORDER BY id DESC LIMIT {limit}"
+        );
+        let mut q = sqlx::query_as::<Db, AuditRow>(AssertSqlSafe(sql));
+        for v in ints {
+            q = q.bind(v);
+        }
+        if let Some(t) = &f.object_type {
+            q = q.bind(t.clone());
+        }
+        let mut c = self.read().await?;
+        let rows = q.fetch_all(&mut *c).await.map_err(db)?;
+        rows.into_iter().map(AuditRow::into_event).collect()
+    }
+
+    // --- failed-login throttling -----------------------------------------------------
+
+    async fn login_failures(
+        &self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(i64, DateTime<Utc>)>> {
+        let mut c = self.read().await?;
+        sqlx::query_as(
+            "SELECT failures, window_start FROM login_failures WHERE key = $1 AND window_start > $2",
+        )
+        .bind(key)
+        .bind(since)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db)
+    }
+
+    async fn add_login_failure(
+        &self,
+        keys: &[String],
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for key in keys {
+            sqlx::query(
+                "INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                 failures = CASE WHEN login_failures.window_start > $3 \
+                     THEN login_failures.failures + 1 ELSE 1 END, \
+                 window_start = CASE WHEN login_failures.window_start > $3 \
+                     THEN login_failures.window_start ELSE $2 END",
+            )
+            .bind(key)
+            .bind(at)
+            .bind(since)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
+        let mut c = self.pools.write.acquire().await.map_err(db)?;
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key)
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
+use udrul_core::Actor;
 use udrul_core::input::{FieldErrors, RawTask, TaskInput};
 use udrul_core::{StoreError, Task, TaskId, TaskState, TaskType};
 
