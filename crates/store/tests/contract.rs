@@ -147,6 +147,8 @@ macro_rules! contract {
 }
 
 contract!(
+    audit_log_is_append_only,
+    login_failures_count_per_window,
     ping_and_backend_name,
     secret_is_stable,
     members_upsert_and_list,
@@ -352,6 +354,24 @@ async fn raw_exec(b: &Backend, sql: &'static str) {
     }
 }
 
+/// Runs raw SQL and says whether the database accepted it.
+async fn raw_try(b: &Backend, sql: &'static str) -> bool {
+    use sqlx::Connection;
+    if b.url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(&b.url)
+            .await
+            .expect("raw sqlite");
+        let ok = sqlx::query(sql).execute(&mut c).await.is_ok();
+        let _ = c.close().await;
+        ok
+    } else {
+        let mut c = sqlx::PgConnection::connect(&b.url).await.expect("raw pg");
+        let ok = sqlx::query(sql).execute(&mut c).await.is_ok();
+        let _ = c.close().await;
+        ok
+    }
+}
+
 // --- the cases ------------------------------------------------------------------
 
 mod cases {
@@ -551,6 +571,65 @@ mod cases {
                 .is_some(),
             "kinds are separate"
         );
+    }
+
+    pub async fn audit_log_is_append_only(b: Backend) {
+        let s = &b.store;
+        s.record_audit(
+            None,
+            udrul_core::store::AuditEntry {
+                action: "login.failure",
+                object_type: "user",
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        // Not even a direct connection can change or remove an entry.
+        assert!(!raw_try(&b, "UPDATE audit_events SET action = 'x'").await);
+        assert!(!raw_try(&b, "DELETE FROM audit_events").await);
+        if !b.url.starts_with("sqlite:") {
+            assert!(!raw_try(&b, "TRUNCATE audit_events").await);
+        }
+        let all = s
+            .search_audit(&udrul_core::store::AuditFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].action, "login.failure");
+        assert_eq!(all[0].actor_kind, ActorKind::Anonymous);
+    }
+
+    pub async fn login_failures_count_per_window(b: Backend) {
+        let s = &b.store;
+        let key = "user:someone".to_string();
+        let t0 = Utc::now().trunc_subsecs(6);
+        let window = Duration::minutes(15);
+        assert_eq!(s.login_failures(&key, t0 - window).await.unwrap(), None);
+        for i in 0..3 {
+            let at = t0 + Duration::seconds(i);
+            s.add_login_failure(std::slice::from_ref(&key), at, at - window)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            s.login_failures(&key, t0 - window).await.unwrap(),
+            Some((3, t0))
+        );
+        // After the window a failure starts a new one.
+        let later = t0 + window + Duration::seconds(1);
+        s.add_login_failure(std::slice::from_ref(&key), later, later - window)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.login_failures(&key, later - window).await.unwrap(),
+            Some((1, later))
+        );
+        s.clear_login_failures(&key).await.unwrap();
+        assert_eq!(s.login_failures(&key, later - window).await.unwrap(), None);
     }
 
     pub async fn inactive_user_credentials_are_hidden(b: Backend) {
