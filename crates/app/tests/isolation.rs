@@ -47,6 +47,26 @@ const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/docs"),
 ];
 
+/// API routes a member's robot uses by design (with a token that has every
+/// permission); everything else in the API must refuse it.
+const ROBOT_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/v1/auth/token"),   // (public; a robot has no password)
+    ("DELETE", "/api/v1/auth/token"), // ending its own token (walked last)
+    ("GET", "/api/v1/me"),            // who it is
+    ("GET", "/api/v1/members"),       // the public list of members
+    ("GET", "/api/v1/instances"),     // its member's instances (scoped)
+    ("GET", "/api/v1/openapi.json"),  // documentation
+    ("GET", "/api/v1/docs"),          //
+];
+
+/// Writes an auditor may make: only about their own session or token.
+const AUDITOR_WRITES: &[(&str, &str)] = &[
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/api/v1/auth/token"),
+    ("DELETE", "/api/v1/auth/token"),
+];
+
 /// Methods tried on a page route (pages only ever route GET and POST;
 /// anything else must not succeed either).
 const PAGE_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -56,6 +76,65 @@ struct Targets {
     other_instance: i64,
     task: i64,
     project: i64,
+}
+
+/// What a request of the walk sends, by the kind of caller.
+async fn call(
+    app: &TestApp,
+    browser: Option<&mut common::Browser<'_>>,
+    token: &str,
+    method: &str,
+    pattern: &str,
+    path: &str,
+) -> Resp {
+    if pattern.starts_with("/api/v1/") {
+        return app.api(method, path, Some(token), body_for(method)).await;
+    }
+    let Some(browser) = browser else {
+        // No session: the bearer token must not open a page.
+        return app.api(method, path, Some(token), body_for(method)).await;
+    };
+    match method {
+        "GET" => browser.get(path).await,
+        "POST" => browser.post(path, &[("status", "fuldfoert")]).await,
+        other => {
+            let req = axum::http::Request::builder()
+                .method(other)
+                .uri(path)
+                .header("host", "localhost")
+                .header("origin", "http://localhost")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            app.send(req).await
+        }
+    }
+}
+
+/// A valid API body for a staff write, per route; a new task route needs
+/// one here (else its validation answer fails the walk, on purpose).
+fn staff_body(method: &str, pattern: &str, t: &Targets) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let body = match (method, pattern.rsplit('/').next().unwrap_or("")) {
+        ("POST", "projects") => json!({"name": "Nyt projekt", "description": ""}),
+        ("PUT", "{id}") => json!({
+            "project_id": t.project,
+            "code": "X 1",
+            "title": "Titel",
+            "purpose": "Formål",
+            "guidance": "",
+            "task_type": "obligatorisk",
+            "target_roles": ["Infrastrukturansvarlig"],
+            "end_date": "2031-01-01",
+        }),
+        ("POST", "publish") => json!({"audience": "all"}),
+        ("POST", "end-date") => json!({"end_date": "2031-01-01", "reason": "Forsinket"}),
+        _ => json!({}),
+    };
+    is_write(method).then_some(body)
+}
+
+fn is_write(method: &str) -> bool {
+    !matches!(method, "GET" | "HEAD")
 }
 
 /// The concrete path for a route pattern, with each parameter naming an
@@ -220,6 +299,187 @@ each_backend!(
     members_get_403_or_404_on_everything_not_theirs
 );
 
+/// Member A's robot, with a token allowing everything robots may do, on
+/// every API route that is not a robot's (pages: it has no session, so the
+/// token opens none of them either).
+async fn robots_get_403_or_404_on_everything_not_theirs(app: TestApp) {
+    let t = targets(&app).await;
+    let secret = format!(
+        "{}{}",
+        udrul::auth::ROBOT_TOKEN_PREFIX,
+        udrul::auth::new_secret()
+    );
+    app.store
+        .create_robot_token(
+            &app.actor(&app.fx.a_admin),
+            &udrul::auth::hash_secret(&secret),
+            udrul_core::store::NewRobotToken {
+                user_id: app.fx.a_robot.id,
+                name: "isolation".into(),
+                permissions: udrul_core::Permissions::of(&udrul_core::Permission::ALL),
+                expires_at: chrono::Utc::now() + chrono::Duration::days(1),
+            },
+        )
+        .await
+        .unwrap();
+    let before = app
+        .store
+        .get_instance(Scope::All, udrul_core::InstanceId(t.other_instance))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (method, pattern) in matrix() {
+        if listed(ROBOT_ROUTES, method, &pattern) || listed(PUBLIC_ROUTES, method, &pattern) {
+            continue;
+        }
+        let path = concrete(&pattern, &t);
+        let res = call(&app, None, &secret, method, &pattern, &path).await;
+        if res.status == StatusCode::METHOD_NOT_ALLOWED {
+            continue;
+        }
+        checked += 1;
+        let ok = refused(&res)
+            || (!pattern.starts_with("/api/v1/")
+                && res.status == StatusCode::SEE_OTHER
+                && res
+                    .header("location")
+                    .is_some_and(|l| l.starts_with("/login")));
+        if !ok {
+            failures.push(format!("robot {method} {path} -> {}", res.status));
+        }
+    }
+    assert_none(app.backend, "routes a robot reached", &failures);
+    assert!(checked > 40, "only {checked} route checks ran");
+    let after = app
+        .store
+        .get_instance(Scope::All, udrul_core::InstanceId(t.other_instance))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.instance.version, before.instance.version);
+}
+each_backend!(
+    robots_are_refused_elsewhere,
+    robots_get_403_or_404_on_everything_not_theirs
+);
+
+/// The auditor reads everything and writes nothing: every write on every
+/// route (but their own login, logout and token) is refused.
+async fn auditors_write_nothing_anywhere(app: TestApp) {
+    let t = targets(&app).await;
+    let task_before = app
+        .store
+        .get_task(udrul_core::TaskId(t.task))
+        .await
+        .unwrap();
+    let mut browser = app.login("auditor").await;
+    let token = app.token("auditor").await;
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (method, pattern) in matrix() {
+        if !is_write(method) || listed(AUDITOR_WRITES, method, &pattern) {
+            continue;
+        }
+        let path = concrete(&pattern, &t);
+        let res = call(&app, Some(&mut browser), &token, method, &pattern, &path).await;
+        if res.status == StatusCode::METHOD_NOT_ALLOWED {
+            continue;
+        }
+        checked += 1;
+        if !refused(&res) {
+            failures.push(format!("auditor {method} {path} -> {}", res.status));
+        }
+    }
+    assert_none(app.backend, "writes an auditor made", &failures);
+    assert!(checked > 20, "only {checked} route checks ran");
+    assert_eq!(
+        app.store
+            .get_task(udrul_core::TaskId(t.task))
+            .await
+            .unwrap(),
+        task_before
+    );
+}
+each_backend!(auditors_are_refused_writes, auditors_write_nothing_anywhere);
+
+/// Central project staff change nothing of a project they are not on:
+/// every write on every route that names a task, aimed at a task of the
+/// other project, and creating projects, is refused.
+async fn staff_write_only_their_projects(app: TestApp) {
+    let mut t = targets(&app).await;
+    // A published task of the project `staff` is not assigned to.
+    let sys = udrul_core::Actor::system();
+    let input = udrul_core::input::TaskInput {
+        project_id: app.fx.other_project.id,
+        code: "ISO-OTHER".into(),
+        title: "Andet".into(),
+        purpose: "Formål".into(),
+        guidance: String::new(),
+        task_type: udrul_core::TaskType::Mandatory,
+        phase: String::new(),
+        target_roles: vec!["Infrastrukturansvarlig".into()],
+        start_date: None,
+        end_date: "2030-01-01".parse().unwrap(),
+    };
+    let other = app.store.create_task(&sys, input).await.unwrap();
+    app.store
+        .publish_task(&sys, other.id, &udrul_core::input::Audience::All)
+        .await
+        .unwrap();
+    t.task = other.id.0;
+    t.project = app.fx.other_project.id.0;
+    let before = app.store.get_task(other.id).await.unwrap();
+    let mut browser = app.login("staff").await;
+    let token = app.token("staff").await;
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (method, pattern) in matrix() {
+        let names_task = pattern.contains("/tasks/{");
+        let makes_project = method == "POST" && pattern.ends_with("/projects");
+        if !is_write(method) || !(names_task || makes_project) {
+            continue;
+        }
+        let path = concrete(&pattern, &t);
+        let res = if pattern.starts_with("/api/v1/") {
+            // A valid body: the refusal must be the access check, not
+            // validation (the store checks access after parsing).
+            let body = staff_body(method, &pattern, &t).unwrap_or_default();
+            let req = axum::http::Request::builder()
+                .method(method)
+                .uri(&path)
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                // Edits need the version they change (any will do here).
+                .header("if-match", "\"1\"")
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap();
+            app.send(req).await
+        } else {
+            call(&app, Some(&mut browser), &token, method, &pattern, &path).await
+        };
+        if res.status == StatusCode::METHOD_NOT_ALLOWED {
+            continue;
+        }
+        checked += 1;
+        if !refused(&res) {
+            failures.push(format!("staff {method} {path} -> {}", res.status));
+        }
+    }
+    assert_none(
+        app.backend,
+        "writes staff made outside their projects",
+        &failures,
+    );
+    assert!(checked > 8, "only {checked} route checks ran");
+    assert_eq!(app.store.get_task(other.id).await.unwrap(), before);
+}
+each_backend!(
+    staff_are_refused_other_projects,
+    staff_write_only_their_projects
+);
+
 async fn anonymous_reaches_only_public_routes(app: TestApp) {
     let t = targets(&app).await;
     let mut failures = Vec::new();
@@ -277,7 +537,12 @@ fn the_route_table_is_complete() {
     assert!(has("/healthz"), "service routes");
     assert!(has("/api/v1/instances/{id}"), "API");
     // Every member route named above exists, so the list cannot rot.
-    for (m, p) in MEMBER_ROUTES.iter().chain(PUBLIC_ROUTES) {
+    for (m, p) in MEMBER_ROUTES
+        .iter()
+        .chain(PUBLIC_ROUTES)
+        .chain(ROBOT_ROUTES)
+        .chain(AUDITOR_WRITES)
+    {
         assert!(
             table
                 .iter()

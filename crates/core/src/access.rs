@@ -268,7 +268,8 @@ impl Actor {
     pub fn can_update_instances(&self) -> bool {
         match self.via {
             Via::Robot { permissions, .. } => permissions.has(Permission::InstancesWrite),
-            Via::System => true,
+            // Instance history names a user; the system is none.
+            Via::System => false,
             Via::Person => self.role != AccessRole::Auditor && self.role != AccessRole::Robot,
         }
     }

@@ -786,7 +786,8 @@ impl<'a> NewTaskEvent<'a> {
         NewTaskEvent {
             task: task.0,
             at,
-            actor: actor.map(|a| a.user_id),
+            // The system has no user row: its events have no actor.
+            actor: actor.filter(|a| !a.is_system()).map(|a| a.user_id),
             kind,
             from_date: None,
             to_date: None,
@@ -1561,7 +1562,7 @@ impl Store for SqlStore {
         .bind(t.start_date)
         .bind(t.end_date)
         .bind(at)
-        .bind(actor.user_id.0)
+        .bind((!actor.is_system()).then_some(actor.user_id.0))
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
@@ -1589,6 +1590,7 @@ impl Store for SqlStore {
     ) -> StoreResult<Task> {
         let mut tx = self.begin().await?;
         let (state, cur) = lock_task(&mut tx, id).await?;
+        check_project(&mut tx, actor, cur.project_id).await?;
         if state != TaskState::Draft {
             return Err(StoreError::WrongState("error-not-draft"));
         }
@@ -1599,7 +1601,6 @@ impl Store for SqlStore {
             });
         }
         let roles = check_task_input(&mut tx, &t).await?;
-        check_project(&mut tx, actor, cur.project_id).await?;
         check_project(&mut tx, actor, t.project_id.0).await?;
         let before = fetch_task_or_gone(&mut tx, id).await?;
         let at = now();
@@ -1697,10 +1698,10 @@ impl Store for SqlStore {
     ) -> StoreResult<Published> {
         let mut tx = self.begin().await?;
         let (state, cur) = lock_task(&mut tx, id).await?;
+        check_project(&mut tx, actor, cur.project_id).await?;
         if state != TaskState::Draft {
             return Err(StoreError::WrongState("error-not-draft"));
         }
-        check_project(&mut tx, actor, cur.project_id).await?;
         let members = resolve_audience(&mut tx, audience).await?;
         let task_type = decode(&cur.task_type, TaskType::parse)?;
         let at = now();
@@ -1759,10 +1760,10 @@ impl Store for SqlStore {
     ) -> StoreResult<Task> {
         let mut tx = self.begin().await?;
         let (state, cur) = lock_task(&mut tx, id).await?;
+        check_project(&mut tx, actor, cur.project_id).await?;
         if !matches!(state, TaskState::Draft | TaskState::Published) {
             return Err(StoreError::WrongState("error-task-not-open"));
         }
-        check_project(&mut tx, actor, cur.project_id).await?;
         if cur.start_date.is_some_and(|s| change.end_date < s) {
             return Err(invalid("end_date", "error-end-before-start"));
         }
