@@ -215,6 +215,7 @@ async fn serve(store: Arc<dyn Store>, s: &Serve) -> anyhow::Result<()> {
         ..Config::default()
     };
     let state = AppState::new(store, config).await?;
+    tokio::spawn(housekeeping(state.clone()));
     let app = crate::router(state);
     let listener = tokio::net::TcpListener::bind(s.bind)
         .await
@@ -225,6 +226,20 @@ async fn serve(store: Arc<dyn Store>, s: &Serve) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Every ten minutes: expired sessions and tokens, old failed-login counts
+/// and idle robots' rate-limit buckets go.
+async fn housekeeping(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match state.store.purge_credentials(chrono::Utc::now()).await {
+            Ok(n) => tracing::debug!(purged = n, "expired credentials purged"),
+            Err(e) => tracing::warn!(error = %e, "purging expired credentials failed"),
+        }
+        state.robot_limits.forget_idle();
+    }
 }
 
 async fn shutdown_signal() {

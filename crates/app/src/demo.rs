@@ -175,6 +175,11 @@ const LOGINS: &[(&str, &str, Option<&str>)] = &[
     ("bruger-101", "member user", Some("101")),
     ("admin-101", "member administrator", Some("101")),
     ("bruger-851", "member user", Some("851")),
+    (
+        "revisor",
+        "auditor (reads everything, changes nothing)",
+        None,
+    ),
 ];
 
 /// Fills an empty store (no users) with the demo; on a store with users it
@@ -585,6 +590,31 @@ async fn seed_base(
     )
     .await?;
     users += 1;
+    let revisor_name = format!("{} (revisor)", names.next_name());
+    create_user(
+        store,
+        password_hash,
+        "revisor",
+        &revisor_name,
+        AccessRole::Auditor,
+        None,
+    )
+    .await?;
+    users += 1;
+    // A robot of København, clearly named as one, for trying robot tokens
+    // (a member administrator makes its tokens); it has no password.
+    if let Some(kbh) = members.iter().find(|m| m.code == "101") {
+        create_user(
+            store,
+            "",
+            "robot-101",
+            "Statusrobot (RPA), København",
+            AccessRole::Robot,
+            Some(kbh),
+        )
+        .await?;
+        users += 1;
+    }
     let konsulent = Actor::person(
         konsulent.id,
         konsulent.display_name,

@@ -43,7 +43,9 @@ async fn the_demo_shows_the_decks_figures_and_is_seeded_once() {
     let summary = demo::seed(&*s, &hash).await.unwrap();
     assert!(summary.seeded);
     assert_eq!(summary.members, 98);
-    assert_eq!(summary.users, 2 + 2 * 98);
+    // Administrator, consultant, auditor, København's robot, and a user and
+    // an administrator per member.
+    assert_eq!(summary.users, 4 + 2 * 98);
     assert_eq!((summary.tasks, summary.published_tasks), (45, 44));
     let usernames: Vec<&str> = summary.logins.iter().map(|l| l.username.as_str()).collect();
     assert_eq!(
@@ -53,7 +55,8 @@ async fn the_demo_shows_the_decks_figures_and_is_seeded_once() {
             "konsulent",
             "bruger-101",
             "admin-101",
-            "bruger-851"
+            "bruger-851",
+            "revisor"
         ]
     );
     assert_eq!(summary.logins[2].member, "København");

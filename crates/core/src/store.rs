@@ -173,7 +173,8 @@ pub trait Store: Send + Sync + 'static {
     async fn touch_credential(&self, kind: &str, hash: &[u8], at: DateTime<Utc>)
     -> StoreResult<()>;
     async fn delete_credential(&self, kind: &str, hash: &[u8]) -> StoreResult<()>;
-    /// Removes expired sessions and tokens; returns how many.
+    /// Removes expired sessions and tokens (returns how many) and failed-login
+    /// counts older than a day.
     async fn purge_credentials(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
     // --- projects ---------------------------------------------------------

@@ -628,6 +628,23 @@ mod cases {
             s.login_failures(&key, later - window).await.unwrap(),
             Some((1, later))
         );
+        // Housekeeping forgets counts older than a day.
+        s.purge_credentials(later + Duration::hours(23))
+            .await
+            .unwrap();
+        assert!(
+            s.login_failures(&key, later - window)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        s.purge_credentials(later + Duration::days(2))
+            .await
+            .unwrap();
+        assert_eq!(s.login_failures(&key, later - window).await.unwrap(), None);
+        s.add_login_failure(std::slice::from_ref(&key), later, later - window)
+            .await
+            .unwrap();
         s.clear_login_failures(&key).await.unwrap();
         assert_eq!(s.login_failures(&key, later - window).await.unwrap(), None);
     }

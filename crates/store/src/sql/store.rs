@@ -1413,6 +1413,12 @@ impl Store for SqlStore {
             .execute(&mut *c)
             .await
             .map_err(db)?;
+        // Failure counts outlive any throttling window after a day.
+        sqlx::query("DELETE FROM login_failures WHERE window_start <= $1")
+            .bind(now - chrono::Duration::days(1))
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
         Ok(r.rows_affected())
     }
 
