@@ -30,6 +30,12 @@ async fn serves_over_tcp(app: TestApp) {
         .to_string();
     assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"));
     assert_eq!(login.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(login.headers()["x-frame-options"], "DENY");
+    assert_eq!(login.headers()["cross-origin-opener-policy"], "same-origin");
+    assert_eq!(login.headers()["referrer-policy"], "same-origin");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("form-action 'self'"));
+    // Plain http (tests, demo): no HSTS, which would lock browsers out.
+    assert!(!login.headers().contains_key("strict-transport-security"));
     assert!(login.headers().contains_key("x-request-id"));
     let html = login.text().await.unwrap();
     let csrf = common::csrf_in(&html).unwrap();
