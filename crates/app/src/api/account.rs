@@ -37,6 +37,8 @@ async fn me_of(st: &AppState, user: &udrul_core::User) -> ApiResult<MeDto> {
     responses(
         (status = 200, description = "A new token", body = TokenDto),
         (status = 401, description = "The username or password is wrong"),
+        (status = 429, description = "Too many failed logins of this username; see `Retry-After`",
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
     )
 )]
 pub async fn issue_token(

@@ -199,6 +199,17 @@ fn complete(doc: &mut OpenApi) {
                         .header("WWW-Authenticate", text_header("`Bearer realm=\"udrul\"`"))
                         .build(),
                 );
+                add(
+                    "403",
+                    plain("The caller's role or robot token does not allow this"),
+                );
+                add(
+                    "429",
+                    ResponseBuilder::new()
+                        .description("A robot token over its rate limit")
+                        .header("Retry-After", text_header("Seconds to wait"))
+                        .build(),
+                );
             }
             match (has_body, has_query) {
                 (true, true) => add(
