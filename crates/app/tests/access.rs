@@ -752,3 +752,65 @@ async fn the_audit_log_is_append_only_and_complete(app: TestApp) {
     let _ = Actor::system();
 }
 each_backend!(audit_log, the_audit_log_is_append_only_and_complete);
+
+async fn auditors_and_admins_search_the_audit_log(app: TestApp) {
+    let t = app.published("API 1").await;
+    let inst = app.instance_of(t.id, 0).await;
+    let user = app.token("a-user").await;
+    let res = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/instances/{}", inst.id.0),
+            Some(&user),
+            Some(json!({"status": "paabegyndt"})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let path = format!(
+        "/api/v1/audit?object_type=instance&object_id={}&member_id={}",
+        inst.id.0, app.fx.members[0].id.0
+    );
+    for who in ["auditor", "admin"] {
+        let token = app.token(who).await;
+        let res = app.api("GET", &path, Some(&token), None).await;
+        assert_eq!(res.status, StatusCode::OK, "{who}: {}", res.text());
+        let entries = res.json();
+        let entries = entries.as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        assert_eq!(entries[0]["action"], "instance.update");
+        assert_eq!(entries[0]["actor_id"], app.fx.a_user.id.0);
+        assert_eq!(entries[0]["actor_kind"], "person");
+    }
+    // Nobody else, robots included.
+    let (robot, _) = robot_token(&app, &Permission::ALL).await;
+    for token in [
+        user,
+        app.token("a-admin").await,
+        app.token("staff").await,
+        robot,
+    ] {
+        let res = app.api("GET", &path, Some(&token), None).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text());
+    }
+    // Bad input is a problem, not an empty answer.
+    let token = app.token("auditor").await;
+    let res = app
+        .api("GET", "/api/v1/audit?actor_id=x", Some(&token), None)
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    // The searches are themselves recorded, by whom and about which member.
+    let reads = app
+        .store
+        .search_audit(&AuditFilter {
+            object_type: Some("audit".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(reads.len(), 2);
+    assert!(reads.iter().all(|e| e.action == "audit.read"));
+    assert_eq!(reads[1].actor_id, Some(app.fx.auditor.id));
+    assert_eq!(reads[1].member_id, Some(app.fx.members[0].id));
+}
+each_backend!(audit_api, auditors_and_admins_search_the_audit_log);

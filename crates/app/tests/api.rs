@@ -1484,6 +1484,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("GET", "/instances/{id}"),
     ("PATCH", "/instances/{id}"),
     ("GET", "/instances/{id}/history"),
+    ("GET", "/audit"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
 ];

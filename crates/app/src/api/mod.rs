@@ -32,6 +32,7 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 
 pub mod account;
+pub mod audit;
 pub mod docs;
 pub mod dto;
 pub mod extract;
@@ -75,6 +76,7 @@ pub fn with_etag<T: Serialize>(status: StatusCode, version: i64, body: T) -> Res
         (name = "projects", description = "Projects that group tasks (central users)"),
         (name = "tasks", description = "Drafting, publishing and following up tasks (central users)"),
         (name = "instances", description = "Each member's copy of a task and its execution status"),
+        (name = "audit", description = "The audit log (central administrators and auditors)"),
         (name = "meta", description = "This documentation"),
     )
 )]
@@ -99,6 +101,7 @@ fn build() -> (Router<AppState>, OpenApi) {
         .routes(routes!(instances::list_instances))
         .routes(routes!(instances::get_instance, instances::patch_instance))
         .routes(routes!(instances::instance_history))
+        .routes(routes!(audit::search_audit))
         .routes(routes!(docs::openapi_json))
         .routes(routes!(docs::docs_page))
         .split_for_parts();
