@@ -12,9 +12,13 @@
 // target/a11y-report.json (A11Y_REPORT overrides).
 //
 // Knobs (environment), all optional but BASE_URL:
-//   A11Y_USERS        comma-separated logins (default admin,konsulent,bruger-101,admin-851;
-//                     empty: anonymous pages only)
+//   A11Y_USERS        comma-separated logins (default admin,konsulent,bruger-101,admin-101,
+//                     revisor: central administrator, project staff, member user, the
+//                     member administrator of the demo's robot, auditor; empty: anonymous
+//                     pages only)
 //   A11Y_PASSWORD     their password (default udrul-demo)
+//   A11Y_READ_ONLY    logins that may only read (default revisor): their pages are
+//                     checked, but no form is submitted (the server refuses with 403)
 //   A11Y_MAX_PAGES    cap on pages checked in all (default 400)
 //   A11Y_SESSION_MAX  cap per user and language (default 70 Danish; English gets half)
 //   A11Y_PER_PATTERN  visits per URL pattern in Danish (default 3; English 1)
@@ -41,9 +45,10 @@ if (!BASE) {
   process.exit(2);
 }
 const ORIGIN = new URL(BASE).origin;
-const USERS = env('A11Y_USERS', 'admin,konsulent,bruger-101,admin-851')
+const USERS = env('A11Y_USERS', 'admin,konsulent,bruger-101,admin-101,revisor')
   .split(',').map((s) => s.trim()).filter(Boolean);
 const PASSWORD = env('A11Y_PASSWORD', 'udrul-demo');
+const READ_ONLY = new Set(env('A11Y_READ_ONLY', 'revisor').split(',').map((s) => s.trim()).filter(Boolean));
 const MAX_PAGES = Number(env('A11Y_MAX_PAGES', '400'));
 const SESSION_MAX = Number(env('A11Y_SESSION_MAX', '70'));
 const PER_PATTERN = Number(env('A11Y_PER_PATTERN', '3'));
@@ -306,6 +311,7 @@ class Session {
   async tryEmptyForm(url) {
     const pat = pathPattern(new URL(this.page.url())); // query variants share their form
     if (this.formTried.has(pat) || this.full()) return;
+    if (READ_ONLY.has(this.user)) { skip('form of a read-only user (not submitted)'); return; }
     const { page } = this;
     const picked = await page.evaluate((dangerous) => {
       const bad = new RegExp(dangerous, 'i');

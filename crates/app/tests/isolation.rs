@@ -34,6 +34,17 @@ const MEMBER_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/docs"),          //
 ];
 
+/// Routes a member's administrator (not its users) uses by design: the list
+/// and the robot form name no object (the member comes from the session,
+/// never the form). The routes that name a user or token (`/admin/users/{id}`,
+/// `.../tokens`, `/admin/tokens/{id}/revoke`) are walked with member B's user
+/// and token and must answer 404.
+const MEMBER_ADMIN_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/admin/users"),   // their own member's users (scoped, audited)
+    ("GET", "/admin/robots"),  // the form for a robot of their own member
+    ("POST", "/admin/robots"), // creating a robot of their own member
+];
+
 /// Routes anyone may call without logging in.
 const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/login"),
@@ -76,6 +87,10 @@ struct Targets {
     other_instance: i64,
     task: i64,
     project: i64,
+    /// A user of member B (the caller is member A).
+    other_user: i64,
+    /// A live robot token of member B.
+    other_token: i64,
 }
 
 /// What a request of the walk sends, by the kind of caller.
@@ -152,6 +167,10 @@ fn concrete(pattern: &str, t: &Targets) -> String {
             t.task
         } else if before.ends_with("/projects/") {
             t.project
+        } else if before.ends_with("/users/") {
+            t.other_user
+        } else if before.ends_with("/tokens/") {
+            t.other_token
         } else {
             panic!(
                 "{pattern}: the isolation test does not know which object {} names; \
@@ -195,10 +214,43 @@ fn body_for(method: &str) -> Option<serde_json::Value> {
 async fn targets(app: &TestApp) -> Targets {
     let task = app.published("ISO-1").await;
     let other = app.instance_of(task.id, 1).await;
+    // A robot of member B with a live token.
+    let sys = udrul_core::Actor::system();
+    let b_robot = app
+        .store
+        .create_user(
+            &sys,
+            udrul_core::store::NewUser {
+                username: "robot-iso-b".into(),
+                display_name: "Robot B".into(),
+                email: String::new(),
+                password_hash: String::new(),
+                role: udrul_core::AccessRole::Robot,
+                member_id: Some(app.fx.members[1].id),
+            },
+        )
+        .await
+        .unwrap();
+    let token = app
+        .store
+        .create_robot_token(
+            &sys,
+            &udrul::auth::hash_secret("udrul_robot_isolation_b"),
+            udrul_core::store::NewRobotToken {
+                user_id: b_robot.id,
+                name: "B".into(),
+                permissions: udrul_core::Permissions::of(&udrul_core::Permission::ALL),
+                expires_at: chrono::Utc::now() + chrono::Duration::days(1),
+            },
+        )
+        .await
+        .unwrap();
     Targets {
         other_instance: other.id.0,
         task: task.id.0,
         project: app.fx.project.id.0,
+        other_user: app.fx.b_user.id.0,
+        other_token: token.id,
     }
 }
 
@@ -238,7 +290,9 @@ async fn members_get_403_or_404_on_everything_not_theirs(app: TestApp) {
         let mut browser = app.login(username).await;
         let token = app.token(username).await;
         for (method, pattern) in matrix() {
-            if listed(MEMBER_ROUTES, method, &pattern) {
+            let admin_route =
+                username == "a-admin" && listed(MEMBER_ADMIN_ROUTES, method, &pattern);
+            if listed(MEMBER_ROUTES, method, &pattern) || admin_route {
                 continue;
             }
             let path = concrete(&pattern, &t);
@@ -540,6 +594,7 @@ fn the_route_table_is_complete() {
     for (m, p) in MEMBER_ROUTES
         .iter()
         .chain(PUBLIC_ROUTES)
+        .chain(MEMBER_ADMIN_ROUTES)
         .chain(ROBOT_ROUTES)
         .chain(AUDITOR_WRITES)
     {

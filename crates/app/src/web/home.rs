@@ -1,4 +1,4 @@
-//! `GET /`: central staff go to their task list; a member's people see their
+//! `GET /`: central staff and auditors go to the task list; a member's people see their
 //! member's published tasks, critical path and nearest end date first.
 
 use askama::Template;
@@ -77,7 +77,8 @@ pub async fn home(
     Authed { ctx, actor }: Authed,
     Query(q): Query<HomeQuery>,
 ) -> AppResult<Response> {
-    if actor.is_central() {
+    // Central roles and auditors read the central task list.
+    if actor.can_read_central() {
         return Ok(Redirect::to("/tasks").into_response());
     }
     let member_id = actor.member_id.ok_or(AppError::Forbidden)?;

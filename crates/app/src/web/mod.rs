@@ -7,6 +7,8 @@ use axum::routing::{MethodRouter, get, post};
 use crate::error::AppError;
 use crate::state::AppState;
 
+pub mod admin;
+pub mod audit;
 pub mod home;
 pub mod instances;
 pub mod language;
@@ -34,6 +36,8 @@ pub fn routes() -> Vec<Route> {
     ];
     all.extend(projects::routes());
     all.extend(tasks::routes());
+    all.extend(admin::routes());
+    all.extend(audit::routes());
     all
 }
 

@@ -243,8 +243,15 @@ impl TestApp {
             "login as {username} failed: {}",
             res.text()
         );
-        // Pick up the session's CSRF token from any page.
-        b.get("/").await;
+        // Pick up the session's CSRF token from any page (central users'
+        // and auditors' `/` redirects to their task list: follow it, else
+        // the browser would post with the login form's token).
+        let home = b.get("/").await;
+        if home.status == StatusCode::SEE_OTHER
+            && let Some(to) = home.header("location").map(str::to_string)
+        {
+            b.get(&to).await;
+        }
         b
     }
 

@@ -87,6 +87,7 @@ pub async fn submit(
     Path(id): Path<i64>,
     Form(f): Form<EndDateForm>,
 ) -> AppResult<Response> {
+    super::may_change(&st, &actor, id).await?;
     let t = load_open(&st, id).await?;
     let change = match EndDateChange::parse(&f.end_date, &f.reason) {
         Ok(c) => c,

@@ -265,6 +265,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(mut f): Form<TaskForm>,
 ) -> AppResult<Response> {
+    super::may_change(&st, &actor, id).await?;
     let t = load_draft(&st, id).await?;
     let input = match f.parse() {
         Ok(i) => i,

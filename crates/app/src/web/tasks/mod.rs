@@ -66,6 +66,26 @@ pub(crate) async fn load_task(st: &AppState, id: i64) -> AppResult<Task> {
         .ok_or(AppError::NotFound)
 }
 
+/// 403 unless `actor` may change the tasks of task `id`'s project (central
+/// administrators, and project staff assigned to it), 404 for an unknown
+/// task. Checked before any state or input check, so that a refusal says
+/// nothing else; the store checks the same again in its transaction.
+pub(crate) async fn may_change(st: &AppState, actor: &udrul_core::Actor, id: i64) -> AppResult<()> {
+    let t = load_task(st, id).await?;
+    if actor.is_robot() || !actor.can_manage_tasks() {
+        return Err(AppError::Forbidden);
+    }
+    if actor.role == udrul_core::AccessRole::CentralAdmin {
+        return Ok(());
+    }
+    let staff = st.store.project_staff(t.project_id).await?;
+    if staff.iter().any(|u| u.id == actor.user_id) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 pub(crate) fn type_label(ctx: &Ctx, t: TaskType) -> String {
     ctx.t(&format!("task-type-{}", t.as_str()))
 }

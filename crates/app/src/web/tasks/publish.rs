@@ -171,6 +171,7 @@ pub async fn submit(
     Path(id): Path<i64>,
     Form(f): Form<PublishForm>,
 ) -> AppResult<Response> {
+    super::may_change(&st, &actor, id).await?;
     let t = load_draft(&st, id).await?;
     let audience = match f.parse() {
         Ok(a) => a,
