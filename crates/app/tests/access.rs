@@ -594,6 +594,13 @@ async fn project_staff_change_only_their_projects(app: TestApp) {
         let res = app.api("POST", &path, Some(&staff), Some(body)).await;
         assert_eq!(res.status, StatusCode::FORBIDDEN, "{path}: {}", res.text());
     }
+    // The task's page offers them no actions; their own project's does.
+    let mut b = app.login("staff").await;
+    let page = b.get(&format!("/tasks/{id}")).await.text();
+    assert!(!page.contains(&format!("/tasks/{id}/publish")), "{page}");
+    let own = app.draft("PS 2").await;
+    let page = b.get(&format!("/tasks/{}", own.id.0)).await.text();
+    assert!(page.contains(&format!("/tasks/{}/publish", own.id.0)));
     let task = app
         .store
         .get_task(udrul_core::TaskId(id))
@@ -635,9 +642,22 @@ async fn auditors_read_and_change_nothing(app: TestApp) {
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    // The web pages too.
+    // The web pages too, and they offer no changes.
     let mut b = app.login("auditor").await;
-    assert_eq!(b.get("/tasks").await.status, StatusCode::OK);
+    let list = b.get("/tasks").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(!list.text().contains("href=\"/tasks/new\""));
+    let page = b.get(&format!("/tasks/{}", t.id.0)).await.text();
+    assert!(
+        !page.contains(&format!("/tasks/{}/close", t.id.0)),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("/tasks/{}/end-date", t.id.0)));
+    let page = b.get(&format!("/instances/{}", inst.id.0)).await.text();
+    assert!(
+        !page.contains("<form method=\"post\" action=\"/instances/"),
+        "{page}"
+    );
     assert_eq!(
         b.get(&format!("/tasks/{}/follow-up", t.id.0)).await.status,
         StatusCode::OK

@@ -9,7 +9,7 @@ use udrul_core::{FollowUpFilter, TaskEvent, TaskEventKind, TaskState, TaskType};
 
 use super::{guidance_html, has_follow_up, load_task, state_label, type_label};
 use crate::auth::{Central, Ctx};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::instances::HistoryLine;
 use crate::web::pages::page;
@@ -60,11 +60,17 @@ struct TaskPage<'a> {
 
 pub async fn show(
     State(st): State<AppState>,
-    Central { ctx, .. }: Central,
+    Central { ctx, actor }: Central,
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> AppResult<Response> {
     let t = load_task(&st, id).await?;
+    // Auditors and staff of other projects read the task without actions.
+    let may = match super::may_change(&st, &actor, id).await {
+        Ok(()) => true,
+        Err(AppError::Forbidden) => false,
+        Err(e) => return Err(e),
+    };
     let events = st.store.task_history(t.id).await?;
     let notice = q
         .notice
@@ -102,11 +108,11 @@ pub async fn show(
         history: history_lines(&ctx, &events),
         progress,
         notice,
-        can_edit: s == TaskState::Draft,
-        can_publish: s == TaskState::Draft,
-        can_change_end: matches!(s, TaskState::Draft | TaskState::Published),
-        can_close: s == TaskState::Published,
-        can_withdraw: matches!(s, TaskState::Draft | TaskState::Published),
+        can_edit: may && s == TaskState::Draft,
+        can_publish: may && s == TaskState::Draft,
+        can_change_end: may && matches!(s, TaskState::Draft | TaskState::Published),
+        can_close: may && s == TaskState::Published,
+        can_withdraw: may && matches!(s, TaskState::Draft | TaskState::Published),
         has_follow_up: has_follow_up(s),
         tab: "task",
         task_id: t.id.0,
