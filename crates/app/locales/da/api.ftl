@@ -34,7 +34,6 @@ api-error-if-match = If-Match skal være et entity tag fra ETag, fx "3", eller *
 api-error-if-match-required = Send If-Match med ETag fra GET, fx "3", så du ikke overskriver en andens ændring.
 api-error-query = Forespørgselsstrengen er ikke gyldig: { $s }
 api-error-malformed-json = Forespørgslens indhold er ikke gyldig JSON (linje { $line }, kolonne { $column }).
-api-error-nothing-to-change = Opdateringen ændrer intet: angiv mindst ét af status, not_relevant_reason, responsible og doer.
 error-unknown-field = er ikke et kendt felt.
 error-json-type = har den forkerte type ({ $s }).
 error-json-value = har en ugyldig værdi ({ $s }).

@@ -39,6 +39,7 @@ error-too-long = må højst være { $n } tegn.
 error-control-chars = indeholder ugyldige tegn.
 error-date = skal være en dato (åååå-mm-dd).
 error-choice = skal være et af de viste valg.
+error-out-of-range = ligger uden for det tilladte interval.
 error-too-many = der er for mange.
 error-end-before-start = slutdatoen ligger før startdatoen.
 error-reason-required = skal udfyldes, når opgaven ikke er relevant.

@@ -34,7 +34,6 @@ api-error-if-match = If-Match must be an entity tag from ETag, like "3", or *.
 api-error-if-match-required = Send If-Match with the ETag from GET, like "3", so that you do not overwrite someone else's change.
 api-error-query = The query string is not valid: { $s }
 api-error-malformed-json = The request body is not valid JSON (line { $line }, column { $column }).
-api-error-nothing-to-change = The update changes nothing: give at least one of status, not_relevant_reason, responsible and doer.
 error-unknown-field = is not a known field.
 error-json-type = has the wrong type ({ $s }).
 error-json-value = has an invalid value ({ $s }).

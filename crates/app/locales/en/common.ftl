@@ -39,6 +39,7 @@ error-too-long = must be at most { $n } characters.
 error-control-chars = contains invalid characters.
 error-date = must be a date (yyyy-mm-dd).
 error-choice = must be one of the choices shown.
+error-out-of-range = is outside the allowed range.
 error-too-many = there are too many.
 error-end-before-start = the end date is before the start date.
 error-reason-required = is required when the task is not relevant.

@@ -99,6 +99,7 @@ impl From<AuditEvent> for AuditEventDto {
     responses(
         (status = 200, description = "Entries, newest first", body = [AuditEventDto]),
         (status = 403, description = "Not a central administrator or auditor"),
+        (status = 422, description = "`limit` outside 1 to 1000"),
     )
 )]
 pub async fn search_audit(
@@ -108,6 +109,11 @@ pub async fn search_audit(
 ) -> ApiResult<Json<Vec<AuditEventDto>>> {
     if !a.actor.can_read_audit() {
         return Err(Problem::not_permitted());
+    }
+    if q.limit.is_some_and(|n| n == 0 || n > MAX_LIMIT) {
+        let mut e = udrul_core::input::FieldErrors::default();
+        e.add("limit", "error-out-of-range");
+        return Err(e.into());
     }
     let object_type = q
         .object_type

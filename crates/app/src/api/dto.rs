@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Mirrors a core text enum with the same wire values, for the schema.
 macro_rules! dto_enum {
-    ($(#[$m:meta])* $name:ident from $core:ident { $($variant:ident = $s:literal),* $(,)? }) => {
+    ($(#[$m:meta])* $name:ident from $core:ident { $($variant:ident = $s:tt),* $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
         pub enum $name { $(#[serde(rename = $s)] $variant),* }
@@ -521,11 +521,17 @@ pub struct FollowUpDto {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
-    #[serde(default)]
-    #[schema(example = "staff")]
+    #[schema(
+        example = "staff",
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub username: String,
-    #[serde(default)]
-    #[schema(example = "correct horse battery staple")]
+    #[schema(
+        example = "correct horse battery staple",
+        min_length = 1,
+        max_length = 1000
+    )]
     pub password: String,
 }
 
@@ -533,10 +539,17 @@ pub struct TokenRequest {
 #[serde(deny_unknown_fields, default)]
 pub struct ProjectRequest {
     /// Required, at most 200 characters, unique.
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        required = true,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
     /// At most 4,000 characters.
-    #[schema(max_length = 4000)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub description: String,
 }
 
@@ -545,27 +558,44 @@ pub struct ProjectRequest {
 #[serde(deny_unknown_fields, default)]
 pub struct TaskRequest {
     /// Required: an existing project.
+    #[schema(value_type = i64, required = true)]
     pub project_id: Option<i64>,
     /// Required, at most 40 characters.
-    #[schema(max_length = 40, example = "ID 31")]
+    #[schema(
+        max_length = 40,
+        example = "ID 31",
+        required = true,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub code: String,
     /// Required, at most 200 characters.
     #[schema(
         max_length = 200,
-        example = "Etabler trust til Fælleskommunal Adgangsstyring"
+        example = "Etabler trust til Fælleskommunal Adgangsstyring",
+        required = true,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
     )]
     pub title: String,
     /// At most 4,000 characters.
-    #[schema(max_length = 4000)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub purpose: String,
     /// Markdown, at most 20,000 characters.
-    #[schema(max_length = 20000)]
+    #[schema(
+        max_length = 20000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub guidance: String,
     /// Required.
-    #[schema(value_type = TaskType)]
+    #[schema(value_type = TaskType, required = true)]
     pub task_type: String,
     /// At most 200 characters.
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub phase: String,
     /// Names from the role catalogue, at most 20.
     pub target_roles: Vec<String>,
@@ -573,7 +603,7 @@ pub struct TaskRequest {
     #[schema(value_type = Option<String>, format = Date, example = "2025-01-01")]
     pub start_date: Option<String>,
     /// `yyyy-mm-dd`; required, not before `start_date`.
-    #[schema(value_type = String, format = Date, example = "2025-05-28")]
+    #[schema(value_type = String, format = Date, example = "2025-05-28", required = true)]
     pub end_date: String,
 }
 
@@ -584,7 +614,7 @@ pub struct TaskRequest {
 #[serde(deny_unknown_fields, default)]
 pub struct PublishRequest {
     /// `all` to publish to every member; leave out for a selection.
-    #[schema(example = "all")]
+    #[schema(example = "all", pattern = "^all$")]
     pub audience: Option<String>,
     /// Member ids.
     pub members: Vec<i64>,
@@ -599,27 +629,41 @@ pub struct PublishRequest {
 #[serde(deny_unknown_fields, default)]
 pub struct EndDateRequest {
     /// `yyyy-mm-dd`; not before the start date.
-    #[schema(value_type = String, format = Date, example = "2025-06-30")]
+    #[schema(value_type = String, format = Date, example = "2025-06-30", required = true)]
     pub end_date: String,
     /// Required, at most 1,000 characters; kept in the history.
-    #[schema(max_length = 1000)]
+    #[schema(
+        max_length = 1000,
+        required = true,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub reason: String,
 }
 
-/// A member's update of its instance. Fields left out keep their value.
+/// A member's update of its instance (a JSON merge patch): fields left out,
+/// or `null`, keep their value; an empty patch changes nothing.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct InstancePatch {
     #[schema(value_type = Option<ExecutionStatus>)]
     pub status: Option<String>,
     /// Required with status `ikke_relevant`; at most 1,000 characters.
-    #[schema(max_length = 1000)]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub not_relevant_reason: Option<String>,
     /// The responsible person (ansvarlig), at most 200 characters.
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub responsible: Option<String>,
     /// The person doing the work (udfører), at most 200 characters.
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub doer: Option<String>,
 }
 
@@ -660,10 +704,10 @@ pub struct InstanceListQuery {
     pub status: Option<String>,
     /// Leave out settled instances (done, not relevant).
     pub open_only: Option<bool>,
-    /// 1-based page number (default 1).
-    #[param(minimum = 1)]
+    /// 1-based page number (default 1), at most 1,000,000.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
-    /// Items per page, 1 to 500 (default 50; larger values are capped).
+    /// Items per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<u32>,
 }

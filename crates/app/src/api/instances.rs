@@ -16,7 +16,7 @@ use super::dto::{
     InstancePatch, InstanceRowDto,
 };
 use super::extract::{ApiActor, ApiJson, ApiQuery, Id, IfMatch};
-use super::problem::{ApiResult, Problem, ProblemKind};
+use super::problem::{ApiResult, Problem};
 use super::with_etag;
 use crate::state::AppState;
 
@@ -35,7 +35,7 @@ pub const DEFAULT_PER_PAGE: u32 = 50;
     params(InstanceListQuery),
     responses(
         (status = 200, description = "One page of instances", body = InstancePageDto),
-        (status = 422, description = "An unknown `status`"),
+        (status = 422, description = "An unknown `status`, or `page` or `per_page` out of range"),
     )
 )]
 pub async fn list_instances(
@@ -57,6 +57,14 @@ pub async fn list_instances(
             }
             parsed
         });
+    if q.page.is_some_and(|p| p == 0 || p > 1_000_000) {
+        e.add("page", "error-out-of-range");
+    }
+    if q.per_page
+        .is_some_and(|n| n == 0 || n > PageRequest::MAX_PER_PAGE)
+    {
+        e.add("per_page", "error-out-of-range");
+    }
     if !e.is_empty() {
         return Err(e.into());
     }
@@ -136,7 +144,7 @@ pub async fn get_instance(
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Instance id"),
-        ("If-Match" = Option<String>, Header, description = "Optional: `\"<version>\"` of the instance as last read"),
+        ("If-Match" = Option<String>, Header, description = "Optional: `\"<version>\"` of the instance as last read", nullable = false, pattern = r#"^(\*|"[0-9]{1,18}")$"#),
     ),
     request_body(content = InstancePatch, content_type = "application/json",
         example = json!({"status": "paabegyndt", "responsible": "Mette Jensen", "doer": "Lars Nielsen"})),
@@ -146,7 +154,7 @@ pub async fn get_instance(
         (status = 404, description = "No such instance in the caller's scope"),
         (status = 409, description = "The task is closed or withdrawn (`wrong-state`)"),
         (status = 412, description = "Someone changed the instance since you read it; `current_version` and `ETag` give its version now"),
-        (status = 422, description = "An unknown status, no reason for `ikke_relevant`, a field too long, or nothing to change"),
+        (status = 422, description = "An unknown status, no reason for `ikke_relevant`, or a field too long"),
     )
 )]
 pub async fn patch_instance(
@@ -162,12 +170,6 @@ pub async fn patch_instance(
         req.responsible.as_deref(),
         req.doer.as_deref(),
     )?;
-    if update.is_empty() {
-        return Err(Problem::new(
-            ProblemKind::Validation,
-            "api-error-nothing-to-change",
-        ));
-    }
     let scope = a.actor.scope();
     let version = if_match.version();
     let i = st

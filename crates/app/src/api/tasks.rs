@@ -155,7 +155,7 @@ pub async fn get_task(State(st): State<AppState>, _c: Central, Id(id): Id) -> Ap
     security(("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Task id"),
-        ("If-Match" = String, Header, description = "`\"<version>\"` of the task as last read, or `*`"),
+        ("If-Match" = String, Header, description = "`\"<version>\"` of the task as last read, or `*`", pattern = r#"^(\*|"[0-9]{1,18}")$"#),
     ),
     request_body = TaskRequest,
     responses(
