@@ -151,6 +151,22 @@ impl FromRequestParts<AppState> for Central {
     }
 }
 
+/// A query parameter naming one of an enum's values. Present but not a
+/// value (the empty string too) is an error on `field`; absent is `None`.
+pub fn choice<T>(
+    e: &mut udrul_core::input::FieldErrors,
+    field: &'static str,
+    raw: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+) -> Option<T> {
+    let raw = raw?;
+    let parsed = parse(raw.trim());
+    if parsed.is_none() {
+        e.add(field, "error-choice");
+    }
+    parsed
+}
+
 /// A numeric id from the path; anything else does not exist (404).
 pub struct Id(pub i64);
 

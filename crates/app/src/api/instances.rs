@@ -45,18 +45,12 @@ pub async fn list_instances(
 ) -> ApiResult<Json<InstancePageDto>> {
     a.may_read_instances()?;
     let mut e = FieldErrors::default();
-    let status = q
-        .status
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .and_then(|s| {
-            let parsed = ExecutionStatus::parse(s);
-            if parsed.is_none() {
-                e.add("status", "error-choice");
-            }
-            parsed
-        });
+    let status = super::extract::choice(
+        &mut e,
+        "status",
+        q.status.as_deref(),
+        ExecutionStatus::parse,
+    );
     if q.page.is_some_and(|p| p == 0 || p > 1_000_000) {
         e.add("page", "error-out-of-range");
     }

@@ -67,13 +67,7 @@ pub async fn list_tasks(
     ApiQuery(q): ApiQuery<TaskListQuery>,
 ) -> ApiResult<Json<Vec<TaskSummaryDto>>> {
     let mut e = FieldErrors::default();
-    let state = non_empty(q.state).and_then(|s| {
-        let parsed = TaskState::parse(&s);
-        if parsed.is_none() {
-            e.add("state", "error-choice");
-        }
-        parsed
-    });
+    let state = super::extract::choice(&mut e, "state", q.state.as_deref(), TaskState::parse);
     if !e.is_empty() {
         return Err(e.into());
     }
