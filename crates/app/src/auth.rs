@@ -162,6 +162,23 @@ pub async fn resolve_credential(
     Ok(Some(user))
 }
 
+/// Starts a new session for `user` (a new random secret: no fixation of an
+/// earlier id) and sets its cookie in `jar`.
+pub async fn start_session(
+    st: &AppState,
+    jar: CookieJar,
+    user: &User,
+) -> Result<CookieJar, StoreError> {
+    let (secret, _) = issue_credential(st, "session", user, st.config.session_absolute).await?;
+    let cookie = Cookie::build((session_cookie_name(&st.config), secret))
+        .path("/")
+        .http_only(true)
+        .secure(st.config.secure_cookies)
+        .same_site(SameSite::Lax)
+        .build();
+    Ok(jar.add(cookie))
+}
+
 /// Per-request context of an HTML page.
 #[derive(Debug, Clone)]
 pub struct Ctx {

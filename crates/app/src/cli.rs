@@ -65,6 +65,13 @@ struct Serve {
     /// Mark cookies Secure with the `__Host-` prefix (serve behind HTTPS).
     #[arg(long, env = "UDRUL_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The address people reach the portal at, e.g. https://udrul.example
+    /// (for identity providers' redirects; default: the request's Host).
+    #[arg(long, env = "UDRUL_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Identity providers (TOML; see docs/ARCHITECTURE.md and config.rs).
+    #[arg(long, env = "UDRUL_IDP_CONFIG")]
+    idp_config: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -210,8 +217,14 @@ fn init_tracing() {
 }
 
 async fn serve(store: Arc<dyn Store>, s: &Serve) -> anyhow::Result<()> {
+    let idps = match &s.idp_config {
+        Some(path) => crate::config::IdpFile::load(path)?,
+        None => crate::config::IdpFile::default(),
+    };
     let config = Config {
         secure_cookies: s.secure_cookies,
+        public_url: s.public_url.clone(),
+        oidc: idps.oidc,
         ..Config::default()
     };
     let state = AppState::new(store, config).await?;

@@ -22,6 +22,89 @@ pub struct Config {
     /// attempts are refused until the window ends.
     pub login_max_failures: i64,
     pub login_window: Duration,
+    /// The address people reach the portal at (`https://udrul.example`),
+    /// for the redirect URLs identity providers send browsers back to.
+    /// Unset: taken from the request's Host header (demo and tests).
+    pub public_url: Option<String>,
+    /// OpenID Connect providers people may log in with.
+    pub oidc: Vec<OidcProvider>,
+}
+
+/// The identity provider file (`--idp-config`, TOML):
+///
+/// ```toml
+/// [[oidc]]
+/// id = "kommune"                       # in URLs: /login/oidc/kommune
+/// name = "Log ind med kommunens login" # the button
+/// issuer = "https://idp.example"       # discovery: <issuer>/.well-known/openid-configuration
+/// client_id = "udrul"
+/// client_secret_env = "UDRUL_OIDC_KOMMUNE_SECRET"  # optional; the secret is read from here
+/// member = "851"                       # optional: only this member's people log in here
+/// member_claim = "organisation"        # else: the claim naming the member's code
+/// required_acr = ["https://data.gov.dk/concept/core/nsis/loa/Substantial"]  # optional
+/// ```
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpFile {
+    #[serde(default)]
+    pub oidc: Vec<OidcProvider>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProvider {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// Read from `client_secret_env` when the file is loaded; never in the file.
+    #[serde(skip)]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub member: Option<String>,
+    #[serde(default = "default_member_claim")]
+    pub member_claim: String,
+    #[serde(default)]
+    pub required_acr: Vec<String>,
+}
+
+fn default_member_claim() -> String {
+    "organisation".into()
+}
+
+impl IdpFile {
+    /// Reads and checks the file; secrets come from the environment.
+    pub fn load(path: &std::path::Path) -> anyhow::Result<IdpFile> {
+        use anyhow::Context;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut file: IdpFile =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let mut seen = std::collections::HashSet::new();
+        for p in &mut file.oidc {
+            anyhow::ensure!(
+                !p.id.is_empty()
+                    && p.id.len() <= 40
+                    && p.id
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "identity provider id {:?}: use a-z, 0-9 and -",
+                p.id
+            );
+            anyhow::ensure!(
+                seen.insert(p.id.clone()),
+                "identity provider id {:?} twice",
+                p.id
+            );
+            if let Some(var) = &p.client_secret_env {
+                p.client_secret =
+                    Some(std::env::var(var).with_context(|| format!("{}: set {var}", p.id))?);
+            }
+        }
+        Ok(file)
+    }
 }
 
 impl Default for Config {
@@ -36,6 +119,8 @@ impl Default for Config {
             robot_burst: 20,
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
+            public_url: None,
+            oidc: Vec::new(),
         }
     }
 }

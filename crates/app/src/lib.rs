@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod limits;
 pub mod login_guard;
 pub mod markdown;
+pub mod oidc;
 pub mod server;
 pub mod state;
 pub mod web;

@@ -15,6 +15,8 @@ pub struct AppState {
     pub csrf_key: Arc<[u8]>,
     /// Rate limits of robot tokens (per app instance).
     pub robot_limits: Arc<crate::limits::RobotLimits>,
+    /// The OpenID Connect providers and what was discovered about them.
+    pub oidc: Arc<crate::oidc::Oidc>,
 }
 
 impl AppState {
@@ -23,6 +25,7 @@ impl AppState {
         let csrf_key = store.secret("csrf_key", init.to_vec()).await?;
         Ok(Self {
             store,
+            oidc: crate::oidc::Oidc::new(&config),
             robot_limits: Arc::new(crate::limits::RobotLimits::new(
                 config.robot_per_minute,
                 config.robot_burst,

@@ -16,22 +16,24 @@ use udrul_core::Scope;
 /// Routes a member's people use without naming another member's object.
 /// (method, path) as in the route table.
 const MEMBER_ROUTES: &[(&str, &str)] = &[
-    ("GET", "/"),                     // their own home page
-    ("GET", "/login"),                // redirects a logged-in user home
-    ("POST", "/login"),               // logging in again
-    ("POST", "/logout"),              // (skipped in the walk: it ends the session)
-    ("GET", "/language"),             // their language cookie
-    ("GET", "/healthz"),              // probes
-    ("GET", "/readyz"),               //
-    ("GET", "/static/app.css"),       // the style sheet
-    ("GET", "/api/docs"),             // redirect to the API docs
-    ("POST", "/api/v1/auth/token"),   // a token for themselves
-    ("DELETE", "/api/v1/auth/token"), // revoking their own token
-    ("GET", "/api/v1/me"),            // who they are
-    ("GET", "/api/v1/members"),       // the public list of members (no people)
-    ("GET", "/api/v1/instances"),     // their own instances (scoped, tested below)
-    ("GET", "/api/v1/openapi.json"),  // the API's documentation
-    ("GET", "/api/v1/docs"),          //
+    ("GET", "/"),                               // their own home page
+    ("GET", "/login"),                          // redirects a logged-in user home
+    ("GET", "/login/oidc/{provider}"),          // logging in again through a provider
+    ("GET", "/login/oidc/{provider}/callback"), //
+    ("POST", "/login"),                         // logging in again
+    ("POST", "/logout"),                        // (skipped in the walk: it ends the session)
+    ("GET", "/language"),                       // their language cookie
+    ("GET", "/healthz"),                        // probes
+    ("GET", "/readyz"),                         //
+    ("GET", "/static/app.css"),                 // the style sheet
+    ("GET", "/api/docs"),                       // redirect to the API docs
+    ("POST", "/api/v1/auth/token"),             // a token for themselves
+    ("DELETE", "/api/v1/auth/token"),           // revoking their own token
+    ("GET", "/api/v1/me"),                      // who they are
+    ("GET", "/api/v1/members"),                 // the public list of members (no people)
+    ("GET", "/api/v1/instances"),               // their own instances (scoped, tested below)
+    ("GET", "/api/v1/openapi.json"),            // the API's documentation
+    ("GET", "/api/v1/docs"),                    //
 ];
 
 /// Routes a member's administrator (not its users) uses by design: the list
@@ -48,6 +50,8 @@ const MEMBER_ADMIN_ROUTES: &[(&str, &str)] = &[
 /// Routes anyone may call without logging in.
 const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/login"),
+    ("GET", "/login/oidc/{provider}"), // off to an identity provider
+    ("GET", "/login/oidc/{provider}/callback"), // back from it (checked by state and token)
     ("GET", "/language"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -161,6 +165,12 @@ fn concrete(pattern: &str, t: &Targets) -> String {
         let close = rest[open..].find('}').expect("closing brace") + open;
         out.push_str(&rest[..open]);
         let before = &out;
+        if before.ends_with("/oidc/") {
+            // An identity provider: not an object of anyone's; an unknown one.
+            out.push_str("no-such-provider");
+            rest = &rest[close + 1..];
+            continue;
+        }
         let id = if before.ends_with("/instances/") {
             t.other_instance
         } else if before.ends_with("/tasks/") {

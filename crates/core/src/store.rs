@@ -154,6 +154,18 @@ pub trait Store: Send + Sync + 'static {
     // --- users, sessions, API tokens ------------------------------------
     /// Creates a user (audited as `by`).
     async fn create_user(&self, by: &Actor, u: NewUser) -> StoreResult<User>;
+    /// The user an identity provider's login names: found by `external_id`
+    /// (and their name and e-mail brought up to date), or created as a
+    /// member user of `member` on first login. `Forbidden` when the user
+    /// exists under another member. Inactive users are returned as they are;
+    /// the caller refuses them.
+    async fn external_login(
+        &self,
+        external_id: &str,
+        display_name: &str,
+        email: &str,
+        member: MemberId,
+    ) -> StoreResult<User>;
     /// Users ordered by id: all of them, or one member's.
     async fn list_users(&self, member: Option<MemberId>) -> StoreResult<Vec<User>>;
     /// Changes a user's role, member and whether they may log in; ends

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 
 use crate::auth::{self, Ctx, session_cookie_name};
@@ -22,6 +22,14 @@ struct LoginPage<'a> {
     username: &'a str,
     /// Why the last attempt failed.
     error: Option<String>,
+    /// Identity providers: (id, button text).
+    providers: Vec<(String, String)>,
+    /// `next`, encoded for a query string.
+    next_query: String,
+}
+
+fn next_query(next: &str) -> String {
+    form_urlencoded::byte_serialize(next.as_bytes()).collect()
 }
 
 #[derive(Deserialize)]
@@ -30,15 +38,18 @@ pub struct NextQuery {
     next: String,
 }
 
-pub async fn form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
+pub async fn form(State(st): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     if ctx.actor.is_some() {
         return Redirect::to(auth::safe_next(&q.next)).into_response();
     }
+    let next = auth::safe_next(&q.next);
     page(&LoginPage {
         ctx: &ctx,
-        next: auth::safe_next(&q.next),
+        next,
         username: "",
         error: None,
+        providers: st.oidc.buttons(),
+        next_query: next_query(next),
     })
 }
 
@@ -61,11 +72,14 @@ pub async fn submit(
 ) -> AppResult<Response> {
     let username = f.username.trim();
     let failed = |error: String, status: StatusCode| {
+        let next = auth::safe_next(&f.next);
         let html = render(&LoginPage {
             ctx: &ctx,
-            next: auth::safe_next(&f.next),
+            next,
             username,
             error: Some(error),
+            providers: st.oidc.buttons(),
+            next_query: next_query(next),
         });
         (status, Html(html)).into_response()
     };
@@ -102,16 +116,8 @@ pub async fn submit(
         ));
     };
     login_guard::succeeded(&st, &user, "login.password", &headers).await?;
-    // A new session secret at every login: no fixation of an earlier id.
-    let (secret, _) =
-        auth::issue_credential(&st, "session", &user, st.config.session_absolute).await?;
-    let cookie = Cookie::build((session_cookie_name(&st.config), secret))
-        .path("/")
-        .http_only(true)
-        .secure(st.config.secure_cookies)
-        .same_site(SameSite::Lax)
-        .build();
-    Ok((jar.add(cookie), Redirect::to(auth::safe_next(&f.next))).into_response())
+    let jar = auth::start_session(&st, jar, &user).await?;
+    Ok((jar, Redirect::to(auth::safe_next(&f.next))).into_response())
 }
 
 pub async fn logout(

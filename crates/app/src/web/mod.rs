@@ -27,6 +27,11 @@ pub fn routes() -> Vec<Route> {
     let mut all: Vec<Route> = vec![
         ("/", get(home::home)),
         ("/login", get(login::form).post(login::submit)),
+        ("/login/oidc/{provider}", get(crate::oidc::start)),
+        (
+            "/login/oidc/{provider}/callback",
+            get(crate::oidc::callback),
+        ),
         ("/logout", post(login::logout)),
         ("/language", get(language::switch)),
         (

@@ -1210,6 +1210,85 @@ impl Store for SqlStore {
         Ok(user)
     }
 
+    async fn external_login(
+        &self,
+        external_id: &str,
+        display_name: &str,
+        email: &str,
+        member: MemberId,
+    ) -> StoreResult<User> {
+        let mut tx = self.begin().await?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE external_id = $1")
+            .bind(external_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        let system = Actor::system();
+        let user = match found {
+            Some(id) => {
+                let old = lock_user(&mut tx, UserId(id)).await?;
+                if old.member_id != Some(member) {
+                    return Err(StoreError::Forbidden);
+                }
+                if old.display_name == display_name && old.email == email {
+                    return Ok(old);
+                }
+                sqlx::query("UPDATE users SET display_name = $2, email = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(display_name)
+                    .bind(email)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                let new = lock_user(&mut tx, UserId(id)).await?;
+                let entry = AuditEntry {
+                    action: "user.sync",
+                    object_type: "user",
+                    object_id: Some(id),
+                    member_id: Some(member),
+                    person_id: Some(UserId(id)),
+                    before: json(&old),
+                    after: json(&new),
+                };
+                audit(&mut tx, Some(&system), entry).await?;
+                new
+            }
+            None => {
+                // A username nobody can log in with locally (no password).
+                let username: String =
+                    format!("sso-{}", external_id.chars().take(190).collect::<String>());
+                let row: UserRow = sqlx::query_as(
+                    "INSERT INTO users (username, display_name, email, password_hash, role, member_id, \
+                     active, created_at, external_id) VALUES ($1, $2, $3, '', 'member_user', $4, TRUE, $5, $6) \
+                     RETURNING id, username, display_name, email, role, member_id, active",
+                )
+                .bind(&username)
+                .bind(display_name)
+                .bind(email)
+                .bind(member.0)
+                .bind(now())
+                .bind(external_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| insert_error(e, "user", Some(("member_id", "error-unknown-member"))))?;
+                let user = row.into_user()?;
+                let entry = AuditEntry {
+                    action: "user.create",
+                    object_type: "user",
+                    object_id: Some(user.id.0),
+                    member_id: Some(member),
+                    person_id: Some(user.id),
+                    after: json(&user),
+                    ..AuditEntry::default()
+                };
+                audit(&mut tx, Some(&system), entry).await?;
+                user
+            }
+        };
+        tx.commit().await.map_err(db)?;
+        Ok(user)
+    }
+
     async fn list_users(&self, member: Option<MemberId>) -> StoreResult<Vec<User>> {
         let mut c = self.read().await?;
         let rows: Vec<UserRow> = sqlx::query_as(concat!(

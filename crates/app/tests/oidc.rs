@@ -1,0 +1,306 @@
+//! Logging in with OpenID Connect against a real provider:
+//! oidc-provider-mock (PyPI), started by `scripts/idp-start` on loopback.
+//! Its authorize endpoint lets a test log in as any subject by posting
+//! `sub=...`, and `PUT /users/{sub}` sets the claims its ID tokens carry.
+//!
+//! Without `UDRUL_TEST_OIDC_URL` these tests are skipped, unless
+//! `UDRUL_REQUIRE_IDP=1` (as in `scripts/test`), which makes that a failure.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{Resp, TestApp};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use udrul::config::{Config, OidcProvider};
+use udrul::state::AppState;
+use udrul_core::store::AuditFilter;
+
+fn provider_url() -> Option<String> {
+    match std::env::var("UDRUL_TEST_OIDC_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("UDRUL_REQUIRE_IDP").ok().as_deref() != Some("1"),
+                "UDRUL_REQUIRE_IDP=1 but UDRUL_TEST_OIDC_URL is not set (scripts/idp-start)"
+            );
+            None
+        }
+    }
+}
+
+fn provider(issuer: &str, id: &str, member: Option<&str>) -> OidcProvider {
+    OidcProvider {
+        id: id.into(),
+        name: format!("Log ind ({id})"),
+        issuer: issuer.into(),
+        client_id: "udrul-test".into(),
+        client_secret_env: None,
+        client_secret: Some("not-a-real-secret".into()),
+        member: member.map(str::to_string),
+        member_claim: "organisation".into(),
+        required_acr: Vec::new(),
+    }
+}
+
+async fn router(app: &TestApp, issuer: &str) -> Router {
+    let config = Config {
+        public_url: Some("http://localhost".into()),
+        oidc: vec![
+            provider(issuer, "kommune", None),
+            provider(issuer, "kbh", Some("101")),
+        ],
+        ..Config::default()
+    };
+    udrul::router(AppState::new(app.store.clone(), config).await.unwrap())
+}
+
+async fn send(router: &Router, req: Request<Body>) -> Resp {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn get(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::HOST, "localhost")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn cookie_of(res: &Resp, name: &str) -> Option<String> {
+    res.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, v)| *k == name && !v.is_empty())
+        .map(|(_, v)| v.to_string())
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Sets the claims the provider will put in `sub`'s ID tokens.
+async fn set_claims(issuer: &str, sub: &str, claims: serde_json::Value) {
+    let res = http()
+        .put(format!("{issuer}/users/{sub}"))
+        .json(&claims)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "PUT /users: {}", res.status());
+}
+
+/// Starts a login at the app, logs in at the provider as `sub`, and returns
+/// the callback path (with code and state) and the flow cookie.
+async fn to_provider_and_back(router: &Router, id: &str, sub: &str) -> (String, String) {
+    let res = send(router, get(&format!("/login/oidc/{id}?next=/tasks"), "")).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    let flow = cookie_of(&res, "udrul_oidc").expect("the flow cookie");
+    let authorize = res.header("location").unwrap().to_string();
+    assert!(authorize.contains("code_challenge=") && authorize.contains("nonce="));
+    let res = http()
+        .post(&authorize)
+        .form(&[("sub", sub)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        302,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    let path = back
+        .strip_prefix("http://localhost")
+        .expect("back to the app's public URL")
+        .to_string();
+    (path, format!("udrul_oidc={flow}"))
+}
+
+fn unique(prefix: &str) -> String {
+    let n: u64 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    format!("{prefix}-{n:x}")
+}
+
+async fn oidc_login_maps_the_person_to_their_member(app: TestApp) {
+    let Some(issuer) = provider_url() else { return };
+    let router = router(&app, &issuer).await;
+    let aalborg = &app.fx.members[0]; // code 851
+    let sub = unique("urn:uuid:person");
+    set_claims(
+        &issuer,
+        &sub,
+        serde_json::json!({"name": "Test Testesen", "email": "tt@test.invalid", "organisation": "851"}),
+    )
+    .await;
+
+    // The login page offers the providers.
+    let page = send(&router, get("/login", "")).await.text();
+    assert!(
+        page.contains("href=\"/login/oidc/kommune?next=%2F\""),
+        "{page}"
+    );
+
+    let (callback, flow) = to_provider_and_back(&router, "kommune", &sub).await;
+    let res = send(&router, get(&callback, &flow)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    assert_eq!(res.header("location"), Some("/tasks"));
+    let session = cookie_of(&res, "udrul_session").expect("a new session");
+    // A member user of Aalborg, made on first login, named by the token.
+    let users = app.store.list_users(Some(aalborg.id)).await.unwrap();
+    let me = users
+        .iter()
+        .find(|u| u.display_name == "Test Testesen")
+        .expect("the new user");
+    assert_eq!(me.role, udrul_core::AccessRole::MemberUser);
+    assert_eq!(me.email, "tt@test.invalid");
+    let home = send(&router, get("/", &format!("udrul_session={session}"))).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.text().contains("Aalborg"));
+
+    // The second login finds the same user and brings the name up to date.
+    set_claims(
+        &issuer,
+        &sub,
+        serde_json::json!({"name": "Test Testesen-Nielsen", "email": "tt@test.invalid", "organisation": "851"}),
+    )
+    .await;
+    let (callback, flow) = to_provider_and_back(&router, "kommune", &sub).await;
+    let res = send(&router, get(&callback, &flow)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    let after = app.store.list_users(Some(aalborg.id)).await.unwrap();
+    assert_eq!(after.len(), users.len(), "no second user");
+    assert!(
+        after
+            .iter()
+            .any(|u| u.id == me.id && u.display_name == "Test Testesen-Nielsen")
+    );
+
+    // The audit log has the creation, the sync and both logins.
+    let log = app
+        .store
+        .search_audit(&AuditFilter {
+            person: Some(me.id),
+            limit: 20,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["login.oidc", "user.sync", "login.oidc", "user.create"]
+    );
+
+    // A deactivated user is refused.
+    app.store
+        .set_user_access(
+            &app.actor(&app.fx.central_admin),
+            me.id,
+            udrul_core::store::UserAccess {
+                role: me.role,
+                member_id: me.member_id,
+                active: false,
+            },
+        )
+        .await
+        .unwrap();
+    let (callback, flow) = to_provider_and_back(&router, "kommune", &sub).await;
+    let res = send(&router, get(&callback, &flow)).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.text().contains("deaktiveret"), "{}", res.text());
+    assert!(cookie_of(&res, "udrul_session").is_none());
+}
+each_backend!(oidc_login, oidc_login_maps_the_person_to_their_member);
+
+async fn oidc_refuses_what_it_cannot_trust(app: TestApp) {
+    let Some(issuer) = provider_url() else { return };
+    let router = router(&app, &issuer).await;
+    let users_before = app.store.list_users(None).await.unwrap().len();
+    let sub = unique("urn:uuid:other");
+    set_claims(
+        &issuer,
+        &sub,
+        serde_json::json!({"name": "Anden Person", "organisation": "851"}),
+    )
+    .await;
+
+    // A provider bound to København refuses an Aalborg person.
+    let (callback, flow) = to_provider_and_back(&router, "kbh", &sub).await;
+    let res = send(&router, get(&callback, &flow)).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.text().contains("organisation"), "{}", res.text());
+
+    // A tampered state, no flow cookie, a tampered cookie: refused.
+    let (callback, flow) = to_provider_and_back(&router, "kommune", &sub).await;
+    let tampered = callback.replace("state=", "state=x");
+    for (path, cookie) in [
+        (tampered.as_str(), flow.as_str()),
+        (callback.as_str(), ""),
+        (callback.as_str(), &format!("{flow}x")),
+    ] {
+        let res = send(&router, get(path, cookie)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{path} {cookie}");
+        assert!(cookie_of(&res, "udrul_session").is_none());
+    }
+    // The flow of one provider does not finish at another.
+    let other = callback.replace("/oidc/kommune/", "/oidc/kbh/");
+    let res = send(&router, get(&other, &flow)).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+
+    // The real callback works once; the code cannot be replayed.
+    let res = send(&router, get(&callback, &flow)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    let res = send(&router, get(&callback, &flow)).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(cookie_of(&res, "udrul_session").is_none());
+
+    // A person with no organisation, at a global provider: refused.
+    let nobody = unique("urn:uuid:nobody");
+    set_claims(&issuer, &nobody, serde_json::json!({"name": "Ingen"})).await;
+    let (callback, flow) = to_provider_and_back(&router, "kommune", &nobody).await;
+    assert_eq!(
+        send(&router, get(&callback, &flow)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    // ... but at København's own provider, they are København's.
+    let (callback, flow) = to_provider_and_back(&router, "kbh", &nobody).await;
+    let res = send(&router, get(&callback, &flow)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    let kbh = app
+        .store
+        .list_users(Some(app.fx.members[1].id))
+        .await
+        .unwrap();
+    assert!(kbh.iter().any(|u| u.display_name == "Ingen"));
+
+    // Exactly the two accepted people were created.
+    assert_eq!(
+        app.store.list_users(None).await.unwrap().len(),
+        users_before + 2
+    );
+    // An unknown provider does not exist.
+    let res = send(&router, get("/login/oidc/nope", "")).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
+each_backend!(oidc_refusals, oidc_refuses_what_it_cannot_trust);
