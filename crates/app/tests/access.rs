@@ -5,39 +5,14 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::Utc;
-use common::{PASSWORD, Resp, TestApp};
-use http_body_util::BodyExt;
+use common::{PASSWORD, TestApp, send_to};
 use serde_json::json;
-use tower::ServiceExt;
 use udrul::config::Config;
-use udrul::state::AppState;
-use udrul_core::store::{AuditFilter, NewRobotToken};
-use udrul_core::{Actor, ActorKind, Permission, Permissions, Store};
-
-/// Another app instance on the same database, with its own settings and
-/// its own memory (rate limits): what a second node behind a load balancer
-/// is.
-async fn instance(store: Arc<dyn Store>, config: Config) -> Router {
-    udrul::router(AppState::new(store, config).await.unwrap())
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Resp {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
+use udrul_core::store::AuditFilter;
+use udrul_core::{Actor, ActorKind, Permission};
 
 fn bearer(method: &str, path: &str, token: &str, body: Option<serde_json::Value>) -> Request<Body> {
     let r = Request::builder()
@@ -53,39 +28,13 @@ fn bearer(method: &str, path: &str, token: &str, body: Option<serde_json::Value>
     }
 }
 
-/// A token for member A's robot, made by member A's administrator.
-async fn robot_token(app: &TestApp, perms: &[Permission]) -> (String, i64) {
-    let secret = format!(
-        "{}{}",
-        udrul::auth::ROBOT_TOKEN_PREFIX,
-        udrul::auth::new_secret()
-    );
-    let t = app
-        .store
-        .create_robot_token(
-            &app.actor(&app.fx.a_admin),
-            &udrul::auth::hash_secret(&secret),
-            NewRobotToken {
-                user_id: app.fx.a_robot.id,
-                name: "RPA status".into(),
-                permissions: Permissions::of(perms),
-                expires_at: Utc::now() + chrono::Duration::days(30),
-            },
-        )
-        .await
-        .unwrap();
-    (secret, t.id)
-}
-
 async fn robot_tokens_are_scoped_permitted_and_audited(app: TestApp) {
     let mine = app.instance_of(app.published("ROB 1").await.id, 0).await;
     let theirs = app.instance_of(app.published("ROB 2").await.id, 1).await;
-    let (read_only, _) = robot_token(&app, &[Permission::InstancesRead]).await;
-    let (writer, writer_id) = robot_token(
-        &app,
-        &[Permission::InstancesRead, Permission::InstancesWrite],
-    )
-    .await;
+    let (read_only, _) = app.robot_token(&[Permission::InstancesRead]).await;
+    let (writer, writer_id) = app
+        .robot_token(&[Permission::InstancesRead, Permission::InstancesWrite])
+        .await;
 
     // Only its own member's instances.
     let res = app
@@ -173,25 +122,25 @@ async fn robot_tokens_are_scoped_permitted_and_audited(app: TestApp) {
 each_backend!(robot_tokens, robot_tokens_are_scoped_permitted_and_audited);
 
 async fn robot_token_revocation_and_expiry_hold_everywhere(app: TestApp) {
-    let (secret, id) = robot_token(&app, &[Permission::InstancesRead]).await;
-    let other = instance(app.store.clone(), Config::default()).await;
+    let (secret, id) = app.robot_token(&[Permission::InstancesRead]).await;
+    let other = app.instance(Config::default()).await;
     let me = || bearer("GET", "/api/v1/me", &secret, None);
-    assert_eq!(send(&other, me()).await.status, StatusCode::OK);
+    assert_eq!(send_to(&other, me()).await.status, StatusCode::OK);
 
     // Member B's user cannot revoke it; member A's administrator can.
     let b = app.actor(&app.fx.b_user);
     assert!(app.store.revoke_robot_token(&b, id).await.is_err());
-    assert_eq!(send(&other, me()).await.status, StatusCode::OK);
+    assert_eq!(send_to(&other, me()).await.status, StatusCode::OK);
     app.store
         .revoke_robot_token(&app.actor(&app.fx.a_admin), id)
         .await
         .unwrap();
     // At once, on this instance and the other.
     assert_eq!(app.send(me()).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(send(&other, me()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(send_to(&other, me()).await.status, StatusCode::UNAUTHORIZED);
 
     // A robot can end its own token.
-    let (secret, _) = robot_token(&app, &[Permission::InstancesRead]).await;
+    let (secret, _) = app.robot_token(&[Permission::InstancesRead]).await;
     let res = app
         .api("DELETE", "/api/v1/auth/token", Some(&secret), None)
         .await;
@@ -204,24 +153,11 @@ async fn robot_token_revocation_and_expiry_hold_everywhere(app: TestApp) {
     );
 
     // Expiry: a token that ends in a second works, then does not.
-    let secret = format!(
-        "{}{}",
-        udrul::auth::ROBOT_TOKEN_PREFIX,
-        udrul::auth::new_secret()
-    );
-    app.store
-        .create_robot_token(
-            &app.actor(&app.fx.a_admin),
-            &udrul::auth::hash_secret(&secret),
-            NewRobotToken {
-                user_id: app.fx.a_robot.id,
-                name: "short".into(),
-                permissions: Permissions::of(&[Permission::InstancesRead]),
-                expires_at: Utc::now() + chrono::Duration::milliseconds(1500),
-            },
-        )
-        .await
-        .unwrap();
+    let by = app.actor(&app.fx.a_admin);
+    let soon = Utc::now() + chrono::Duration::milliseconds(1500);
+    let (secret, _) = app
+        .robot_token_for(&by, app.fx.a_robot.id, &[Permission::InstancesRead], soon)
+        .await;
     assert_eq!(
         app.api("GET", "/api/v1/me", Some(&secret), None)
             .await
@@ -237,7 +173,7 @@ async fn robot_token_revocation_and_expiry_hold_everywhere(app: TestApp) {
     );
 
     // Deactivating the robot ends its tokens.
-    let (secret, _) = robot_token(&app, &[Permission::InstancesRead]).await;
+    let (secret, _) = app.robot_token(&[Permission::InstancesRead]).await;
     app.store
         .set_user_access(
             &app.actor(&app.fx.a_admin),
@@ -263,21 +199,19 @@ each_backend!(
 );
 
 async fn robot_tokens_are_rate_limited(app: TestApp) {
-    let (secret, _) = robot_token(&app, &[Permission::InstancesRead]).await;
-    let slow = instance(
-        app.store.clone(),
-        Config {
+    let (secret, _) = app.robot_token(&[Permission::InstancesRead]).await;
+    let slow = app
+        .instance(Config {
             robot_per_minute: 1,
             robot_burst: 3,
             ..Config::default()
-        },
-    )
-    .await;
+        })
+        .await;
     for _ in 0..3 {
-        let res = send(&slow, bearer("GET", "/api/v1/me", &secret, None)).await;
+        let res = send_to(&slow, bearer("GET", "/api/v1/me", &secret, None)).await;
         assert_eq!(res.status, StatusCode::OK);
     }
-    let res = send(&slow, bearer("GET", "/api/v1/me", &secret, None)).await;
+    let res = send_to(&slow, bearer("GET", "/api/v1/me", &secret, None)).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.text());
     let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait), "Retry-After {wait}");
@@ -288,7 +222,7 @@ async fn robot_tokens_are_rate_limited(app: TestApp) {
     // People's tokens are not limited this way.
     let person = app.token("a-user").await;
     for _ in 0..5 {
-        let res = send(&slow, bearer("GET", "/api/v1/me", &person, None)).await;
+        let res = send_to(&slow, bearer("GET", "/api/v1/me", &person, None)).await;
         assert_eq!(res.status, StatusCode::OK);
     }
 }
@@ -350,17 +284,6 @@ async fn failed_logins_are_throttled(app: TestApp) {
 }
 each_backend!(login_throttling, failed_logins_are_throttled);
 
-fn cookie_of(res: &Resp, name: &str) -> Option<String> {
-    res.headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
 fn get_with_cookie(path: &str, cookie: &str) -> Request<Body> {
     Request::get(path)
         .header(header::HOST, "localhost")
@@ -386,7 +309,7 @@ async fn sessions_resist_fixation_and_replay(app: TestApp) {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    let issued = cookie_of(&res, "udrul_session").expect("a new session cookie");
+    let issued = res.cookie("udrul_session").expect("a new session cookie");
     assert_ne!(issued, planted);
     let set = res.header("set-cookie").unwrap_or_default().to_string();
     assert!(
@@ -400,10 +323,10 @@ async fn sessions_resist_fixation_and_replay(app: TestApp) {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
     // The issued one works on another instance ...
-    let other = instance(app.store.clone(), Config::default()).await;
+    let other = app.instance(Config::default()).await;
     let stolen = format!("udrul_session={issued}");
     assert_eq!(
-        send(&other, get_with_cookie("/", &stolen)).await.status,
+        send_to(&other, get_with_cookie("/", &stolen)).await.status,
         StatusCode::OK
     );
     // ... until logout, after which replaying it works nowhere.
@@ -415,7 +338,7 @@ async fn sessions_resist_fixation_and_replay(app: TestApp) {
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        send(&other, get_with_cookie("/", &stolen)).await.status,
+        send_to(&other, get_with_cookie("/", &stolen)).await.status,
         StatusCode::SEE_OTHER
     );
 
@@ -433,16 +356,14 @@ async fn sessions_resist_fixation_and_replay(app: TestApp) {
     assert_eq!(actions, ["logout", "login.password"]);
 
     // With secure cookies the session cookie has the __Host- prefix.
-    let secure = instance(
-        app.store.clone(),
-        Config {
+    let secure = app
+        .instance(Config {
             secure_cookies: true,
             ..Config::default()
-        },
-    )
-    .await;
-    let page = send(&secure, get_with_cookie("/login", "")).await;
-    let pre = cookie_of(&page, "udrul_pre").unwrap();
+        })
+        .await;
+    let page = send_to(&secure, get_with_cookie("/login", "")).await;
+    let pre = page.cookie("udrul_pre").unwrap();
     let csrf = common::csrf_in(&page.text()).unwrap();
     let body = serde_urlencoded::to_string([
         ("username", "a-user"),
@@ -457,7 +378,7 @@ async fn sessions_resist_fixation_and_replay(app: TestApp) {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(body))
         .unwrap();
-    let res = send(&secure, req).await;
+    let res = send_to(&secure, req).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
     let set = res.header("set-cookie").unwrap_or_default().to_string();
     assert!(
@@ -474,9 +395,9 @@ each_backend!(
 
 async fn api_tokens_end_on_revocation_everywhere(app: TestApp) {
     let token = app.token("a-user").await;
-    let other = instance(app.store.clone(), Config::default()).await;
+    let other = app.instance(Config::default()).await;
     assert_eq!(
-        send(&other, bearer("GET", "/api/v1/me", &token, None))
+        send_to(&other, bearer("GET", "/api/v1/me", &token, None))
             .await
             .status,
         StatusCode::OK
@@ -485,7 +406,7 @@ async fn api_tokens_end_on_revocation_everywhere(app: TestApp) {
         .api("DELETE", "/api/v1/auth/token", Some(&token), None)
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
-    let res = send(&other, bearer("GET", "/api/v1/me", &token, None)).await;
+    let res = send_to(&other, bearer("GET", "/api/v1/me", &token, None)).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert!(
         res.header("www-authenticate")
@@ -495,21 +416,19 @@ async fn api_tokens_end_on_revocation_everywhere(app: TestApp) {
 
     // A token past its expiry is refused (an instance whose tokens live
     // one second).
-    let short = instance(
-        app.store.clone(),
-        Config {
+    let short = app
+        .instance(Config {
             api_token_ttl: std::time::Duration::from_secs(1),
             ..Config::default()
-        },
-    )
-    .await;
+        })
+        .await;
     let req = Request::post("/api/v1/auth/token")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(
             json!({"username": "a-user", "password": PASSWORD}).to_string(),
         ))
         .unwrap();
-    let token = send(&short, req).await.json()["token"]
+    let token = send_to(&short, req).await.json()["token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -802,7 +721,7 @@ async fn auditors_and_admins_search_the_audit_log(app: TestApp) {
         assert_eq!(entries[0]["actor_kind"], "person");
     }
     // Nobody else, robots included.
-    let (robot, _) = robot_token(&app, &Permission::ALL).await;
+    let (robot, _) = app.robot_token(&Permission::ALL).await;
     for token in [
         user,
         app.token("a-admin").await,

@@ -241,26 +241,16 @@ async fn targets(app: &TestApp) -> Targets {
         )
         .await
         .unwrap();
-    let token = app
-        .store
-        .create_robot_token(
-            &sys,
-            &udrul::auth::hash_secret("udrul_robot_isolation_b"),
-            udrul_core::store::NewRobotToken {
-                user_id: b_robot.id,
-                name: "B".into(),
-                permissions: udrul_core::Permissions::of(&udrul_core::Permission::ALL),
-                expires_at: chrono::Utc::now() + chrono::Duration::days(1),
-            },
-        )
-        .await
-        .unwrap();
+    let day = chrono::Utc::now() + chrono::Duration::days(1);
+    let (_, other_token) = app
+        .robot_token_for(&sys, b_robot.id, &udrul_core::Permission::ALL, day)
+        .await;
     Targets {
         other_instance: other.id.0,
         task: task.id.0,
         project: app.fx.project.id.0,
         other_user: app.fx.b_user.id.0,
-        other_token: token.id,
+        other_token,
     }
 }
 
@@ -368,24 +358,7 @@ each_backend!(
 /// token opens none of them either).
 async fn robots_get_403_or_404_on_everything_not_theirs(app: TestApp) {
     let t = targets(&app).await;
-    let secret = format!(
-        "{}{}",
-        udrul::auth::ROBOT_TOKEN_PREFIX,
-        udrul::auth::new_secret()
-    );
-    app.store
-        .create_robot_token(
-            &app.actor(&app.fx.a_admin),
-            &udrul::auth::hash_secret(&secret),
-            udrul_core::store::NewRobotToken {
-                user_id: app.fx.a_robot.id,
-                name: "isolation".into(),
-                permissions: udrul_core::Permissions::of(&udrul_core::Permission::ALL),
-                expires_at: chrono::Utc::now() + chrono::Duration::days(1),
-            },
-        )
-        .await
-        .unwrap();
+    let (secret, _) = app.robot_token(&udrul_core::Permission::ALL).await;
     let before = app
         .store
         .get_instance(Scope::All, udrul_core::InstanceId(t.other_instance))

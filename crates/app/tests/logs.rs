@@ -12,11 +12,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
-use chrono::Utc;
 use common::{PASSWORD, TestApp};
 use serde_json::json;
-use udrul_core::store::NewRobotToken;
-use udrul_core::{Permission, Permissions};
+use udrul_core::Permission;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -64,24 +62,7 @@ async fn flow(app: &TestApp) -> Vec<String> {
     app.api("GET", "/api/v1/me", Some(&token), None).await;
 
     // A robot token, used for a read and a write.
-    let secret = format!(
-        "{}{}",
-        udrul::auth::ROBOT_TOKEN_PREFIX,
-        udrul::auth::new_secret()
-    );
-    app.store
-        .create_robot_token(
-            &app.actor(&app.fx.a_admin),
-            &udrul::auth::hash_secret(&secret),
-            NewRobotToken {
-                user_id: app.fx.a_robot.id,
-                name: "log test".into(),
-                permissions: Permissions::of(&Permission::ALL),
-                expires_at: Utc::now() + chrono::Duration::days(1),
-            },
-        )
-        .await
-        .unwrap();
+    let (secret, _) = app.robot_token(&Permission::ALL).await;
     secrets.push(secret.clone());
     let t = app.published("LOG 1").await;
     let inst = app.instance_of(t.id, 0).await;

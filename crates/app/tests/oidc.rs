@@ -11,11 +11,8 @@ mod common;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{Resp, TestApp};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use common::{TestApp, send_to};
 use udrul::config::{Config, OidcProvider};
-use udrul::state::AppState;
 use udrul_core::store::AuditFilter;
 
 fn provider_url() -> Option<String> {
@@ -46,27 +43,15 @@ fn provider(issuer: &str, id: &str, member: Option<&str>) -> OidcProvider {
 }
 
 async fn router(app: &TestApp, issuer: &str) -> Router {
-    let config = Config {
+    app.instance(Config {
         public_url: Some("http://localhost".into()),
         oidc: vec![
             provider(issuer, "kommune", None),
             provider(issuer, "kbh", Some("101")),
         ],
         ..Config::default()
-    };
-    udrul::router(AppState::new(app.store.clone(), config).await.unwrap())
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Resp {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    })
+    .await
 }
 
 fn get(path: &str, cookie: &str) -> Request<Body> {
@@ -75,17 +60,6 @@ fn get(path: &str, cookie: &str) -> Request<Body> {
         .header(header::COOKIE, cookie)
         .body(Body::empty())
         .unwrap()
-}
-
-fn cookie_of(res: &Resp, name: &str) -> Option<String> {
-    res.headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .filter_map(|p| p.split_once('='))
-        .find(|(k, v)| *k == name && !v.is_empty())
-        .map(|(_, v)| v.to_string())
 }
 
 fn http() -> reqwest::Client {
@@ -109,9 +83,9 @@ async fn set_claims(issuer: &str, sub: &str, claims: serde_json::Value) {
 /// Starts a login at the app, logs in at the provider as `sub`, and returns
 /// the callback path (with code and state) and the flow cookie.
 async fn to_provider_and_back(router: &Router, id: &str, sub: &str) -> (String, String) {
-    let res = send(router, get(&format!("/login/oidc/{id}?next=/tasks"), "")).await;
+    let res = send_to(router, get(&format!("/login/oidc/{id}?next=/tasks"), "")).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
-    let flow = cookie_of(&res, "udrul_oidc").expect("the flow cookie");
+    let flow = res.cookie("udrul_oidc").expect("the flow cookie");
     let authorize = res.header("location").unwrap().to_string();
     assert!(authorize.contains("code_challenge=") && authorize.contains("nonce="));
     let res = http()
@@ -155,17 +129,17 @@ async fn oidc_login_maps_the_person_to_their_member(app: TestApp) {
     .await;
 
     // The login page offers the providers.
-    let page = send(&router, get("/login", "")).await.text();
+    let page = send_to(&router, get("/login", "")).await.text();
     assert!(
         page.contains("href=\"/login/oidc/kommune?next=%2F\""),
         "{page}"
     );
 
     let (callback, flow) = to_provider_and_back(&router, "kommune", &sub).await;
-    let res = send(&router, get(&callback, &flow)).await;
+    let res = send_to(&router, get(&callback, &flow)).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
     assert_eq!(res.header("location"), Some("/tasks"));
-    let session = cookie_of(&res, "udrul_session").expect("a new session");
+    let session = res.cookie("udrul_session").expect("a new session");
     // A member user of Aalborg, made on first login, named by the token.
     let users = app.store.list_users(Some(aalborg.id)).await.unwrap();
     let me = users
@@ -174,7 +148,7 @@ async fn oidc_login_maps_the_person_to_their_member(app: TestApp) {
         .expect("the new user");
     assert_eq!(me.role, udrul_core::AccessRole::MemberUser);
     assert_eq!(me.email, "tt@test.invalid");
-    let home = send(&router, get("/", &format!("udrul_session={session}"))).await;
+    let home = send_to(&router, get("/", &format!("udrul_session={session}"))).await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.text().contains("Aalborg"));
 
@@ -186,7 +160,7 @@ async fn oidc_login_maps_the_person_to_their_member(app: TestApp) {
     )
     .await;
     let (callback, flow) = to_provider_and_back(&router, "kommune", &sub).await;
-    let res = send(&router, get(&callback, &flow)).await;
+    let res = send_to(&router, get(&callback, &flow)).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
     let after = app.store.list_users(Some(aalborg.id)).await.unwrap();
     assert_eq!(after.len(), users.len(), "no second user");
@@ -226,10 +200,10 @@ async fn oidc_login_maps_the_person_to_their_member(app: TestApp) {
         .await
         .unwrap();
     let (callback, flow) = to_provider_and_back(&router, "kommune", &sub).await;
-    let res = send(&router, get(&callback, &flow)).await;
+    let res = send_to(&router, get(&callback, &flow)).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.text().contains("deaktiveret"), "{}", res.text());
-    assert!(cookie_of(&res, "udrul_session").is_none());
+    assert!(res.cookie("udrul_session").is_none());
 }
 each_backend!(oidc_login, oidc_login_maps_the_person_to_their_member);
 
@@ -247,7 +221,7 @@ async fn oidc_refuses_what_it_cannot_trust(app: TestApp) {
 
     // A provider bound to København refuses an Aalborg person.
     let (callback, flow) = to_provider_and_back(&router, "kbh", &sub).await;
-    let res = send(&router, get(&callback, &flow)).await;
+    let res = send_to(&router, get(&callback, &flow)).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.text().contains("organisation"), "{}", res.text());
 
@@ -259,33 +233,33 @@ async fn oidc_refuses_what_it_cannot_trust(app: TestApp) {
         (callback.as_str(), ""),
         (callback.as_str(), &format!("{flow}x")),
     ] {
-        let res = send(&router, get(path, cookie)).await;
+        let res = send_to(&router, get(path, cookie)).await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{path} {cookie}");
-        assert!(cookie_of(&res, "udrul_session").is_none());
+        assert!(res.cookie("udrul_session").is_none());
     }
     // The flow of one provider does not finish at another.
     let other = callback.replace("/oidc/kommune/", "/oidc/kbh/");
-    let res = send(&router, get(&other, &flow)).await;
+    let res = send_to(&router, get(&other, &flow)).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
 
     // The real callback works once; the code cannot be replayed.
-    let res = send(&router, get(&callback, &flow)).await;
+    let res = send_to(&router, get(&callback, &flow)).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
-    let res = send(&router, get(&callback, &flow)).await;
+    let res = send_to(&router, get(&callback, &flow)).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    assert!(cookie_of(&res, "udrul_session").is_none());
+    assert!(res.cookie("udrul_session").is_none());
 
     // A person with no organisation, at a global provider: refused.
     let nobody = unique("urn:uuid:nobody");
     set_claims(&issuer, &nobody, serde_json::json!({"name": "Ingen"})).await;
     let (callback, flow) = to_provider_and_back(&router, "kommune", &nobody).await;
     assert_eq!(
-        send(&router, get(&callback, &flow)).await.status,
+        send_to(&router, get(&callback, &flow)).await.status,
         StatusCode::BAD_REQUEST
     );
     // ... but at København's own provider, they are København's.
     let (callback, flow) = to_provider_and_back(&router, "kbh", &nobody).await;
-    let res = send(&router, get(&callback, &flow)).await;
+    let res = send_to(&router, get(&callback, &flow)).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
     let kbh = app
         .store
@@ -300,7 +274,7 @@ async fn oidc_refuses_what_it_cannot_trust(app: TestApp) {
         users_before + 2
     );
     // An unknown provider does not exist.
-    let res = send(&router, get("/login/oidc/nope", "")).await;
+    let res = send_to(&router, get("/login/oidc/nope", "")).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
 }
 each_backend!(oidc_refusals, oidc_refuses_what_it_cannot_trust);

@@ -202,15 +202,51 @@ impl TestApp {
     }
 
     pub async fn send(&self, req: Request<Body>) -> Resp {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        send_to(&self.router, req).await
+    }
+
+    /// Another app instance on this test's database, with its own settings
+    /// and its own memory (rate limits): what a second node is.
+    pub async fn instance(&self, config: Config) -> Router {
+        udrul::router(AppState::new(self.store.clone(), config).await.unwrap())
+    }
+
+    /// A robot token for `robot`, made by `by`: (secret, token id).
+    pub async fn robot_token_for(
+        &self,
+        by: &Actor,
+        robot: udrul_core::UserId,
+        permissions: &[udrul_core::Permission],
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> (String, i64) {
+        let secret = format!(
+            "{}{}",
+            udrul::auth::ROBOT_TOKEN_PREFIX,
+            udrul::auth::new_secret()
+        );
+        let t = self
+            .store
+            .create_robot_token(
+                by,
+                &udrul::auth::hash_secret(&secret),
+                udrul_core::store::NewRobotToken {
+                    user_id: robot,
+                    name: "test token".into(),
+                    permissions: udrul_core::Permissions::of(permissions),
+                    expires_at,
+                },
+            )
+            .await
+            .unwrap();
+        (secret, t.id)
+    }
+
+    /// A day-long token of member A's robot, made by A's administrator.
+    pub async fn robot_token(&self, permissions: &[udrul_core::Permission]) -> (String, i64) {
+        let by = self.actor(&self.fx.a_admin);
+        let expires = chrono::Utc::now() + chrono::Duration::days(1);
+        self.robot_token_for(&by, self.fx.a_robot.id, permissions, expires)
+            .await
     }
 
     /// An anonymous browser.
@@ -315,6 +351,31 @@ impl Resp {
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The value a `Set-Cookie` of this response gives `name` (not a removal).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, v)| *k == name && !v.is_empty())
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+/// Sends a request through `router`.
+pub async fn send_to(router: &Router, req: Request<Body>) -> Resp {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Resp {
+        status,
+        headers,
+        body,
     }
 }
 
