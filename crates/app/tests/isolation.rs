@@ -448,19 +448,9 @@ async fn staff_write_only_their_projects(app: TestApp) {
     let mut t = targets(&app).await;
     // A published task of the project `staff` is not assigned to.
     let sys = udrul_core::Actor::system();
-    let input = udrul_core::input::TaskInput {
-        project_id: app.fx.other_project.id,
-        code: "ISO-OTHER".into(),
-        title: "Andet".into(),
-        purpose: "Formål".into(),
-        guidance: String::new(),
-        task_type: udrul_core::TaskType::Mandatory,
-        phase: String::new(),
-        target_roles: vec!["Infrastrukturansvarlig".into()],
-        start_date: None,
-        end_date: "2030-01-01".parse().unwrap(),
-    };
-    let other = app.store.create_task(&sys, input).await.unwrap();
+    let other = app
+        .draft_in(app.fx.other_project.id, &sys, "ISO-OTHER")
+        .await;
     app.store
         .publish_task(&sys, other.id, &udrul_core::input::Audience::All)
         .await

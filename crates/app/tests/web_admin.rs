@@ -13,19 +13,6 @@ use udrul_core::{Actor, AuditEvent, TaskState, User, UserId};
 
 // ------------------------------------------------------------------ helpers
 
-fn location(res: &Resp) -> String {
-    res.header("location").unwrap_or_default().to_string()
-}
-
-fn assert_redirect(res: &Resp, to_prefix: &str) {
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
-    assert!(
-        location(res).starts_with(to_prefix),
-        "redirect to {}",
-        location(res)
-    );
-}
-
 async fn user(app: &TestApp, id: UserId) -> User {
     app.store.get_user(id).await.unwrap().unwrap()
 }
@@ -175,8 +162,9 @@ async fn robot_token_lifecycle(app: TestApp) {
             &[("display_name", "Statusrobot (RPA), Økonomi")],
         )
         .await;
-    assert_redirect(&res, "/admin/users/");
-    let id: i64 = location(&res)
+    res.assert_redirect("/admin/users/");
+    let id: i64 = res
+        .location()
         .trim_start_matches("/admin/users/")
         .split('?')
         .next()
@@ -187,7 +175,7 @@ async fn robot_token_lifecycle(app: TestApp) {
     assert_eq!(robot.role, AccessRole::Robot);
     assert_eq!(robot.member_id, Some(app.fx.members[0].id));
     assert_eq!(robot.username, "robot-851-1");
-    let page = b.get(&location(&res)).await;
+    let page = b.get(&res.location()).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains("class=\"tag robot\""));
     assert!(page.text().contains("Robotten er oprettet"));
@@ -263,8 +251,8 @@ async fn robot_token_lifecycle(app: TestApp) {
     let res = b
         .post(&format!("/admin/tokens/{}/revoke", token.id), &[])
         .await;
-    assert_redirect(&res, &format!("/admin/users/{}", robot.id));
-    let page = b.get(&location(&res)).await.text();
+    res.assert_redirect(&format!("/admin/users/{}", robot.id));
+    let page = b.get(&res.location()).await.text();
     assert!(page.contains("Nøglen er tilbagekaldt"));
     let res = app
         .api("GET", "/api/v1/instances", Some(&secret), None)
@@ -274,7 +262,7 @@ async fn robot_token_lifecycle(app: TestApp) {
     let res = b
         .post(&format!("/admin/tokens/{}/revoke", token.id), &[])
         .await;
-    assert_redirect(&res, "/admin/users/");
+    res.assert_redirect("/admin/users/");
 
     // A writing token writes.
     let res = post_token(
@@ -365,7 +353,7 @@ async fn member_admin_stays_in_own_member(app: TestApp) {
             ],
         )
         .await;
-    assert_redirect(&res, &format!("/admin/users/{}", app.fx.a_user.id));
+    res.assert_redirect(&format!("/admin/users/{}", app.fx.a_user.id));
     let a_user = user(&app, app.fx.a_user.id).await;
     assert_eq!(a_user.role, AccessRole::MemberAdmin);
     assert_eq!(a_user.member_id, Some(app.fx.members[0].id));
@@ -379,7 +367,7 @@ async fn member_admin_stays_in_own_member(app: TestApp) {
             ],
         )
         .await;
-    assert_redirect(&res, "/admin/users/");
+    res.assert_redirect("/admin/users/");
     let robots: Vec<_> = app
         .store
         .list_users(Some(app.fx.members[1].id))
@@ -412,10 +400,10 @@ async fn central_admin_changes_access(app: TestApp) {
             &[("role", "member_admin"), ("member_id", &b), ("active", "1")],
         )
         .await;
-    assert_redirect(&res, &format!("{path}?saved=1"));
+    res.assert_redirect(&format!("{path}?saved=1"));
     assert!(
         admin
-            .get(&location(&res))
+            .get(&res.location())
             .await
             .text()
             .contains("Adgangen er gemt.")
@@ -447,10 +435,10 @@ async fn central_admin_changes_access(app: TestApp) {
     let res = admin
         .post(&path, &[("role", "member_admin"), ("member_id", &b)])
         .await;
-    assert_redirect(&res, &path);
+    res.assert_redirect(&path);
     assert!(!user(&app, app.fx.b_user.id).await.active);
     let res = victim.get("/").await;
-    assert_redirect(&res, "/login");
+    res.assert_redirect("/login");
     // The change is audited with before and after.
     let changes: Vec<_> = audit_by(&app, app.fx.central_admin.id)
         .await
@@ -556,7 +544,7 @@ async fn bad_input_shows_errors_and_changes_nothing(app: TestApp) {
             &[("display_name", "Robot"), ("username", "robot-x")],
         )
         .await;
-    assert_redirect(&res, "/admin/users/");
+    res.assert_redirect("/admin/users/");
     let res = b
         .post(
             "/admin/robots",
@@ -717,21 +705,8 @@ async fn staff_assignment(app: TestApp) {
     let other = app.fx.other_project.id;
     let d_other = {
         let sys = Actor::system();
-        let mut t = udrul_core::input::TaskInput {
-            project_id: other,
-            code: "OTH 1".into(),
-            title: "Andet".into(),
-            purpose: "Formål".into(),
-            guidance: String::new(),
-            task_type: udrul_core::TaskType::Mandatory,
-            phase: String::new(),
-            target_roles: vec!["Infrastrukturansvarlig".into()],
-            start_date: None,
-            end_date: "2030-01-01".parse().unwrap(),
-        };
-        let a = app.store.create_task(&sys, t.clone()).await.unwrap();
-        t.code = "OTH 2".into();
-        let b = app.store.create_task(&sys, t).await.unwrap();
+        let a = app.draft_in(other, &sys, "OTH 1").await;
+        let b = app.draft_in(other, &sys, "OTH 2").await;
         (a, b)
     };
     let d_own = app.draft("OWN 1").await;
@@ -764,7 +739,7 @@ async fn staff_assignment(app: TestApp) {
             &[("user_id", &app.fx.staff.id.to_string()), ("action", "add")],
         )
         .await;
-    assert_redirect(&res, &format!("/projects/{other}/staff?added=1"));
+    res.assert_redirect(&format!("/projects/{other}/staff?added=1"));
     let on = app.store.project_staff(other).await.unwrap();
     assert_eq!(on.len(), 1);
     assert_eq!(on[0].id, app.fx.staff.id);
@@ -772,7 +747,7 @@ async fn staff_assignment(app: TestApp) {
     let res = staff
         .post(&format!("/tasks/{}/withdraw", d_other.0.id), &[])
         .await;
-    assert_redirect(&res, &format!("/tasks/{}", d_other.0.id));
+    res.assert_redirect(&format!("/tasks/{}", d_other.0.id));
     // Someone who is not central staff cannot be assigned.
     let res = admin
         .post(
@@ -797,7 +772,7 @@ async fn staff_assignment(app: TestApp) {
                 ],
             )
             .await;
-        assert_redirect(&res, &format!("/projects/{p}/staff?removed=1"));
+        res.assert_redirect(&format!("/projects/{p}/staff?removed=1"));
     }
     for t in [d_other.1.id, d_own.id] {
         let res = staff.post(&format!("/tasks/{t}/withdraw"), &[]).await;

@@ -42,19 +42,6 @@ async fn state_of(app: &TestApp, task: TaskId) -> TaskState {
     app.store.get_task(task).await.unwrap().unwrap().state
 }
 
-fn location(res: &Resp) -> String {
-    res.header("location").unwrap_or_default().to_string()
-}
-
-fn assert_redirect(res: &Resp, to_prefix: &str) {
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
-    assert!(
-        location(res).starts_with(to_prefix),
-        "redirect to {}",
-        location(res)
-    );
-}
-
 /// The fields of a good task form for the fixture project.
 fn good_task(app: &TestApp) -> Vec<(&'static str, String)> {
     vec![
@@ -155,8 +142,8 @@ async fn projects_list_create_and_refuse_duplicates(app: TestApp) {
             ],
         )
         .await;
-    assert_redirect(&res, "/projects");
-    let page = b.get(&location(&res)).await.text();
+    res.assert_redirect("/projects");
+    let page = b.get(&res.location()).await.text();
     assert!(page.contains("Projektet er oprettet."));
     assert!(page.contains("Sygesikring"));
 
@@ -202,7 +189,7 @@ async fn create_draft_and_see_it(app: TestApp) {
     let mut fields = good_task(&app);
     fields.push(("unknown_field", "ignored".into()));
     let res = post_owned(&mut b, "/tasks", &fields).await;
-    assert_redirect(&res, "/tasks/");
+    res.assert_redirect("/tasks/");
     let tasks = app.store.list_tasks(&TaskFilter::default()).await.unwrap();
     assert_eq!(tasks.len(), 1);
     let t = app.store.get_task(tasks[0].id).await.unwrap().unwrap();
@@ -211,7 +198,7 @@ async fn create_draft_and_see_it(app: TestApp) {
     assert_eq!(t.target_roles.len(), 2);
     assert_eq!(t.end_date.to_string(), "2022-10-05");
 
-    let page = b.get(&location(&res)).await;
+    let page = b.get(&res.location()).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
     assert!(html.contains("Kladden er oprettet."));
@@ -307,11 +294,11 @@ async fn edit_a_draft(app: TestApp) {
     fields.push(("version", t.version.to_string()));
     let fields = with(&fields, "title", "Ny titel");
     let res = post_owned(&mut b, &path, &fields).await;
-    assert_redirect(&res, &format!("/tasks/{}", t.id));
+    res.assert_redirect(&format!("/tasks/{}", t.id));
     let after = app.store.get_task(t.id).await.unwrap().unwrap();
     assert_eq!(after.title, "Ny titel");
     assert_eq!(after.state, TaskState::Draft);
-    let page = b.get(&location(&res)).await.text();
+    let page = b.get(&res.location()).await.text();
     assert!(page.contains("Kladden er gemt."));
     assert!(page.contains("kladden redigeret"));
 
@@ -381,10 +368,10 @@ async fn publish_to_all(app: TestApp) {
     assert!(html.contains("value=\"Nord\""), "networks offered");
 
     let res = b.post(&path, &[("audience", "all")]).await;
-    assert_redirect(&res, &format!("/tasks/{}", t.id));
+    res.assert_redirect(&format!("/tasks/{}", t.id));
     assert_eq!(state_of(&app, t.id).await, TaskState::Published);
     assert_eq!(instance_count(&app, t.id).await, 3);
-    let page = b.get(&location(&res)).await.text();
+    let page = b.get(&res.location()).await.text();
     assert!(page.contains("Opgaven er udgivet."));
     assert!(page.contains("udgivet til 3 medlemmer"), "{page}");
     assert!(page.contains(&format!("/tasks/{}/follow-up", t.id)));
@@ -421,13 +408,13 @@ async fn publish_to_a_selection(app: TestApp) {
             &[("audience", "selection"), ("regions", "Region Hovedstaden")],
         )
         .await;
-    assert_redirect(&res, &format!("/tasks/{}", region.id));
+    res.assert_redirect(&format!("/tasks/{}", region.id));
     assert_eq!(
         members_of(&app, region.id).await,
         vec!["Brøndby", "København"]
     );
     assert!(
-        b.get(&location(&res))
+        b.get(&res.location())
             .await
             .text()
             .contains("udgivet til 2 medlemmer")
@@ -438,7 +425,7 @@ async fn publish_to_a_selection(app: TestApp) {
     let res = b
         .post(&path, &[("audience", "selection"), ("networks", "Nord")])
         .await;
-    assert_redirect(&res, "/tasks/");
+    res.assert_redirect("/tasks/");
     assert_eq!(members_of(&app, network.id).await, vec!["Aalborg"]);
 
     let union = app.draft("MIX 1").await;
@@ -455,7 +442,7 @@ async fn publish_to_a_selection(app: TestApp) {
             ],
         )
         .await;
-    assert_redirect(&res, "/tasks/");
+    res.assert_redirect("/tasks/");
     assert_eq!(members_of(&app, union.id).await, vec!["Aalborg", "Brøndby"]);
 }
 
@@ -575,7 +562,7 @@ async fn end_date_change_keeps_history(app: TestApp) {
             ],
         )
         .await;
-    assert_redirect(&res, &format!("/tasks/{}", t.id));
+    res.assert_redirect(&format!("/tasks/{}", t.id));
     assert_eq!(
         app.store
             .get_task(t.id)
@@ -595,7 +582,7 @@ async fn end_date_change_keeps_history(app: TestApp) {
             ],
         )
         .await;
-    assert_redirect(&res, "/tasks/");
+    res.assert_redirect("/tasks/");
     let page = b.get(&format!("/tasks/{}", t.id)).await.text();
     assert!(page.contains("Slutdatoen er ændret.") || page.contains("29. august 2025"));
     assert!(
@@ -624,9 +611,9 @@ async fn close_withdraw_and_refused_transitions(app: TestApp) {
         "the GET page changes nothing"
     );
     let res = b.post(&format!("/tasks/{}/close", p.id), &[]).await;
-    assert_redirect(&res, &format!("/tasks/{}", p.id));
+    res.assert_redirect(&format!("/tasks/{}", p.id));
     assert_eq!(state_of(&app, p.id).await, TaskState::Closed);
-    let page = b.get(&location(&res)).await.text();
+    let page = b.get(&res.location()).await.text();
     assert!(page.contains("Opgaven er lukket."));
     assert!(page.contains("Lukket"));
     // A closed task still has its follow-up, and nothing else.
@@ -681,7 +668,7 @@ async fn close_withdraw_and_refused_transitions(app: TestApp) {
     assert_eq!(confirm.status, StatusCode::OK);
     assert!(confirm.text().contains("Træk opgaven tilbage?"));
     let res = b.post(&format!("/tasks/{}/withdraw", d.id), &[]).await;
-    assert_redirect(&res, "/tasks/");
+    res.assert_redirect("/tasks/");
     assert_eq!(state_of(&app, d.id).await, TaskState::Withdrawn);
     let page = b.get(&format!("/tasks/{}", d.id)).await.text();
     assert!(page.contains("trukket tilbage"));
@@ -702,7 +689,7 @@ async fn close_withdraw_and_refused_transitions(app: TestApp) {
 
     let pw = app.published("WD 1").await;
     let res = b.post(&format!("/tasks/{}/withdraw", pw.id), &[]).await;
-    assert_redirect(&res, "/tasks/");
+    res.assert_redirect("/tasks/");
     assert_eq!(state_of(&app, pw.id).await, TaskState::Withdrawn);
 
     assert_eq!(
@@ -1031,7 +1018,7 @@ async fn members_get_403_everywhere(app: TestApp) {
         let res = anon.get(&path).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "anonymous GET {path}");
         assert!(
-            location(&res).starts_with("/login?next="),
+            res.location().starts_with("/login?next="),
             "anonymous GET {path}"
         );
     }

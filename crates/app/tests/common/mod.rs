@@ -145,10 +145,16 @@ impl TestApp {
         udrul::auth::actor_of(u, &Default::default())
     }
 
-    /// A draft task in the fixture project.
+    /// A draft task in the fixture project, by the project's staff.
     pub async fn draft(&self, code: &str) -> Task {
+        self.draft_in(self.fx.project.id, &self.actor(&self.fx.staff), code)
+            .await
+    }
+
+    /// A draft task in `project`, by `by`.
+    pub async fn draft_in(&self, project: udrul_core::ProjectId, by: &Actor, code: &str) -> Task {
         let t = TaskInput {
-            project_id: self.fx.project.id,
+            project_id: project,
             code: code.into(),
             title: format!("Opgave {code}"),
             purpose: "Formål".into(),
@@ -159,10 +165,7 @@ impl TestApp {
             start_date: Some("2025-01-01".parse().unwrap()),
             end_date: "2025-06-30".parse().unwrap(),
         };
-        self.store
-            .create_task(&self.actor(&self.fx.staff), t)
-            .await
-            .unwrap()
+        self.store.create_task(by, t).await.unwrap()
     }
 
     /// A task published to every fixture member.
@@ -351,6 +354,18 @@ impl Resp {
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Where a redirect points ("" when it is not one).
+    pub fn location(&self) -> String {
+        self.header("location").unwrap_or_default().to_string()
+    }
+
+    /// Asserts a 303 to a path starting with `to_prefix`.
+    pub fn assert_redirect(&self, to_prefix: &str) {
+        assert_eq!(self.status, StatusCode::SEE_OTHER, "{}", self.text());
+        let to = self.location();
+        assert!(to.starts_with(to_prefix), "redirect to {to}");
     }
 
     /// The value a `Set-Cookie` of this response gives `name` (not a removal).
