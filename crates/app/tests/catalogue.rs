@@ -137,3 +137,47 @@ fn every_enum_value_and_error_code_has_a_text() {
         }
     }
 }
+
+/// Every audit action the code records is in the core's list, and each has
+/// words in both languages for the audit page.
+#[test]
+fn every_audit_action_is_listed_and_named() {
+    let known: BTreeSet<&str> = udrul_core::AUDIT_ACTIONS.iter().copied().collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    collect(&root.join("src"), &mut files);
+    collect(&root.join("../store/src"), &mut files);
+    let prefixes = [
+        "audit.",
+        "instance.",
+        "login.",
+        "project.",
+        "robot_token.",
+        "task.",
+        "user.",
+    ];
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for lit in text.split('"').skip(1).step_by(2) {
+            let action_like = prefixes.iter().any(|p| lit.starts_with(p))
+                && !lit.ends_with(".html")
+                && lit
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_');
+            if action_like || lit == "logout" {
+                assert!(
+                    known.contains(lit),
+                    "{}: {lit} is not in AUDIT_ACTIONS",
+                    f.display()
+                );
+            }
+        }
+    }
+    for lang in ["da", "en"] {
+        let keys = keys_of(lang);
+        for a in udrul_core::AUDIT_ACTIONS {
+            let key = udrul_core::audit_action_key(a);
+            assert!(keys.contains(&key), "{lang}: {key}");
+        }
+    }
+}

@@ -428,3 +428,39 @@ pub struct AuditEvent {
     pub after: Option<String>,
     pub request_id: Option<String>,
 }
+
+/// Every `action` the audit log records; the audit page names each in
+/// words (catalogue key `audit-action-<action with - for . and _>`).
+pub const AUDIT_ACTIONS: &[&str] = &[
+    "audit.export",
+    "audit.read",
+    "instance.update",
+    "login.api_token",
+    "login.failure",
+    "login.oidc",
+    "login.password",
+    "login.throttled",
+    "logout",
+    "project.create",
+    "project.staff_add",
+    "project.staff_remove",
+    "robot_token.create",
+    "robot_token.revoke",
+    "task.close",
+    "task.create",
+    "task.end_date",
+    "task.publish",
+    "task.seed_statuses",
+    "task.update",
+    "task.withdraw",
+    "user.access",
+    "user.create",
+    "user.list",
+    "user.read",
+    "user.sync",
+];
+
+/// The catalogue key of an audit action's words.
+pub fn audit_action_key(action: &str) -> String {
+    format!("audit-action-{}", action.replace(['.', '_'], "-"))
+}

@@ -269,6 +269,8 @@ pub struct Row {
     pub robot: bool,
     pub member: String,
     pub action: String,
+    /// The action in words, where the catalogue has them.
+    pub action_label: String,
     pub object: String,
     pub person: String,
     pub before: Option<String>,
@@ -315,6 +317,7 @@ pub async fn page(
                     robot: e.actor_kind == ActorKind::Robot,
                     member: names.member(e.member_id),
                     action: e.action.clone(),
+                    action_label: action_label(&ctx, &e.action),
                     object: object(e),
                     person: names.person(e.person_id),
                     before: e.before.clone(),
@@ -444,4 +447,15 @@ pub async fn export(
         body,
     )
         .into_response())
+}
+
+/// An audit action in the visitor's language (the code itself for an
+/// action recorded by an older version that has no words).
+fn action_label(ctx: &Ctx, action: &str) -> String {
+    let key = udrul_core::audit_action_key(action);
+    if ctx.tr.has(&key) {
+        ctx.t(&key)
+    } else {
+        action.to_string()
+    }
 }
