@@ -246,6 +246,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
 
+    // --- single-use SAML assertions -------------------------------------------
+    /// Marks the assertion `key` used until `expires_at`. False when it was
+    /// already used: a replay. Atomic across instances.
+    async fn use_assertion(&self, key: &str, expires_at: DateTime<Utc>) -> StoreResult<bool>;
+
     // --- tasks (central) ----------------------------------------------------
     /// Creates a draft. Unknown project or role: `Invalid`.
     async fn create_task(&self, actor: &Actor, t: TaskInput) -> StoreResult<Task>;

@@ -149,6 +149,7 @@ macro_rules! contract {
 contract!(
     audit_log_is_append_only,
     login_failures_count_per_window,
+    saml_assertions_are_used_once,
     ping_and_backend_name,
     secret_is_stable,
     members_upsert_and_list,
@@ -601,6 +602,29 @@ mod cases {
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].action, "login.failure");
         assert_eq!(all[0].actor_kind, ActorKind::Anonymous);
+    }
+
+    pub async fn saml_assertions_are_used_once(b: Backend) {
+        let s = &b.store;
+        let now = Utc::now();
+        let until = now + Duration::minutes(5);
+        assert!(s.use_assertion("kombit:_a1", until).await.unwrap());
+        assert!(!s.use_assertion("kombit:_a1", until).await.unwrap());
+        // Another provider's assertion with the same ID is another assertion.
+        assert!(s.use_assertion("other:_a1", until).await.unwrap());
+        // Two instances racing for one assertion: exactly one wins.
+        let (x, y) = tokio::join!(
+            s.use_assertion("kombit:_race", until),
+            s.use_assertion("kombit:_race", until)
+        );
+        assert!(x.unwrap() ^ y.unwrap());
+        // Housekeeping forgets an assertion once it has expired, not before.
+        s.purge_credentials(until - Duration::seconds(1))
+            .await
+            .unwrap();
+        assert!(!s.use_assertion("kombit:_a1", until).await.unwrap());
+        s.purge_credentials(until).await.unwrap();
+        assert!(s.use_assertion("kombit:_a1", until).await.unwrap());
     }
 
     pub async fn login_failures_count_per_window(b: Backend) {

@@ -1492,6 +1492,11 @@ impl Store for SqlStore {
             .execute(&mut *c)
             .await
             .map_err(db)?;
+        sqlx::query("DELETE FROM used_assertions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
         // Failure counts outlive any throttling window after a day.
         sqlx::query("DELETE FROM login_failures WHERE window_start <= $1")
             .bind(now - chrono::Duration::days(1))
@@ -2623,5 +2628,21 @@ impl Store for SqlStore {
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    // --- single-use SAML assertions ----------------------------------------------
+
+    async fn use_assertion(&self, key: &str, expires_at: DateTime<Utc>) -> StoreResult<bool> {
+        let mut c = self.pools.write.acquire().await.map_err(db)?;
+        let r = sqlx::query(
+            "INSERT INTO used_assertions (key, expires_at) VALUES ($1, $2) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(expires_at)
+        .execute(&mut *c)
+        .await
+        .map_err(db)?;
+        Ok(r.rows_affected() == 1)
     }
 }
