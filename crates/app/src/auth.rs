@@ -164,6 +164,25 @@ pub async fn resolve_credential(
 
 /// Starts a new session for `user` (a new random secret: no fixation of an
 /// earlier id) and sets its cookie in `jar`.
+/// Where people reach the portal (`https://udrul.example`, no trailing
+/// slash), for the URLs identity providers send browsers back to: the
+/// configured public URL, else the request's Host header (demo and tests).
+pub fn public_base(st: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let base = st.config.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        let scheme = if st.config.secure_cookies {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{host}")
+    });
+    base.trim_end_matches('/').to_string()
+}
+
 pub async fn start_session(
     st: &AppState,
     jar: CookieJar,
@@ -294,7 +313,11 @@ pub async fn session(
     };
 
     let mut req = req;
-    if unsafe_method(req.method()) {
+    // The SAML assertion consumer takes the identity provider's cross-site
+    // POST, which cannot carry our token; the signed assertion, bound to the
+    // request this browser started, is its check (see `saml`).
+    let exempt = req.uri().path() == crate::saml::ACS_PATH;
+    if unsafe_method(req.method()) && !exempt {
         if foreign_origin(req.headers()) {
             return forbidden("error-csrf");
         }

@@ -35,6 +35,34 @@ pub fn verify(key: &[u8], purpose: &str, secret: &str, submitted: &str) -> bool 
     mac.verify_slice(&bytes).is_ok()
 }
 
+/// Packs `value` into a cookie value signed with `key` for `purpose`, good
+/// for `seconds`: the state of a login at an identity provider, kept by the
+/// browser so that any app instance can finish it.
+pub fn seal<T: serde::Serialize>(key: &[u8], purpose: &str, value: &T, seconds: i64) -> String {
+    let sealed = serde_json::json!({
+        "v": value,
+        "exp": chrono::Utc::now().timestamp() + seconds,
+    });
+    let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&sealed).unwrap_or_default());
+    let mac = token(key, purpose, &body);
+    format!("{body}.{mac}")
+}
+
+/// The value `seal` packed, if the signature holds and it has not expired.
+pub fn open<T: serde::de::DeserializeOwned>(key: &[u8], purpose: &str, sealed: &str) -> Option<T> {
+    #[derive(serde::Deserialize)]
+    struct Sealed<T> {
+        v: T,
+        exp: i64,
+    }
+    let (body, mac) = sealed.split_once('.')?;
+    if !verify(key, purpose, body, mac) {
+        return None;
+    }
+    let s: Sealed<T> = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
+    (s.exp > chrono::Utc::now().timestamp()).then_some(s.v)
+}
+
 /// Finds the `csrf` field in an `application/x-www-form-urlencoded` body.
 pub fn field_in_form(body: &[u8]) -> Option<String> {
     form_urlencoded::parse(body)
@@ -45,6 +73,22 @@ pub fn field_in_form(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_values_open_only_with_their_key_and_purpose_and_expire() {
+        let key = b"0123456789abcdef0123456789abcdef";
+        let sealed = seal(key, "flow", &"state", 60);
+        assert_eq!(
+            open::<String>(key, "flow", &sealed).as_deref(),
+            Some("state")
+        );
+        // Another key or purpose, a changed body, or an old value: nothing.
+        assert!(open::<String>(b"another key another key another k", "flow", &sealed).is_none());
+        assert!(open::<String>(key, "other", &sealed).is_none());
+        let (body, mac) = sealed.split_once('.').unwrap();
+        assert!(open::<String>(key, "flow", &format!("{body}A.{mac}")).is_none());
+        assert!(open::<String>(key, "flow", &seal(key, "flow", &"state", -1)).is_none());
+    }
 
     #[test]
     fn tokens_verify_only_for_their_secret_and_purpose() {

@@ -63,11 +63,11 @@ impl Oidc {
         })
     }
 
-    /// (id, button text) of each provider, for the login page.
+    /// (link, button text) of each provider, for the login page.
     pub fn buttons(&self) -> Vec<(String, String)> {
         self.providers
             .iter()
-            .map(|(p, _)| (p.id.clone(), p.name.clone()))
+            .map(|(p, _)| (format!("/login/oidc/{}", p.id), p.name.clone()))
             .collect()
     }
 
@@ -92,7 +92,7 @@ impl Oidc {
             .await
             .map_err(|e| {
                 tracing::warn!(provider = %p.id, error = %e, "identity provider unreachable");
-                AppError::BadRequest("oidc-error-provider")
+                AppError::BadRequest("idp-error-provider")
             })?;
         let client = CoreClient::from_provider_metadata(
             meta.clone(),
@@ -125,40 +125,12 @@ struct Flow {
     nonce: String,
     verifier: String,
     next: String,
-    expires: i64,
-}
-
-fn seal(key: &[u8], flow: &Flow) -> String {
-    let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(flow).unwrap_or_default());
-    let mac = crate::csrf::token(key, "oidc-flow", &body);
-    format!("{body}.{mac}")
-}
-
-fn open(key: &[u8], sealed: &str) -> Option<Flow> {
-    let (body, mac) = sealed.split_once('.')?;
-    if !crate::csrf::verify(key, "oidc-flow", body, mac) {
-        return None;
-    }
-    let flow: Flow = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
-    (flow.expires > chrono::Utc::now().timestamp()).then_some(flow)
 }
 
 fn redirect_url(st: &AppState, headers: &HeaderMap, provider: &str) -> String {
-    let base = st.config.public_url.clone().unwrap_or_else(|| {
-        let host = headers
-            .get(axum::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1");
-        let scheme = if st.config.secure_cookies {
-            "https"
-        } else {
-            "http"
-        };
-        format!("{scheme}://{host}")
-    });
     format!(
         "{}/login/oidc/{provider}/callback",
-        base.trim_end_matches('/')
+        auth::public_base(st, headers)
     )
 }
 
@@ -210,9 +182,9 @@ pub async fn start(
         nonce: nonce.secret().clone(),
         verifier: verifier.secret().clone(),
         next: auth::safe_next(&q.next).to_string(),
-        expires: chrono::Utc::now().timestamp() + FLOW_SECONDS,
     };
-    let cookie = flow_cookie(&st, seal(&st.csrf_key, &flow));
+    let sealed = crate::csrf::seal(&st.csrf_key, "oidc-flow", &flow, FLOW_SECONDS);
+    let cookie = flow_cookie(&st, sealed);
     Ok((jar.add(cookie), Redirect::to(url.as_str())).into_response())
 }
 
@@ -239,22 +211,22 @@ pub async fn callback(
     let jar = jar.remove(flow_cookie(&st, String::new()));
     let flow = jar_flow(&st, &headers).filter(|f| f.provider == provider);
     let Some(flow) = flow else {
-        return Err(AppError::BadRequest("oidc-error-state"));
+        return Err(AppError::BadRequest("idp-error-state"));
     };
     if q.error.is_some() {
-        return Err(AppError::BadRequest("oidc-error-denied"));
+        return Err(AppError::BadRequest("idp-error-denied"));
     }
     let (Some(code), Some(state)) = (q.code, q.state) else {
-        return Err(AppError::BadRequest("oidc-error-state"));
+        return Err(AppError::BadRequest("idp-error-state"));
     };
     if !constant_time_eq(state.as_bytes(), flow.state.as_bytes()) {
-        return Err(AppError::BadRequest("oidc-error-state"));
+        return Err(AppError::BadRequest("idp-error-state"));
     }
     let redirect = redirect_url(&st, &headers, &provider);
     let (p, client) = st.oidc.client(&provider, redirect).await?;
     let refused = |what: &str, e: &dyn std::fmt::Display| {
         tracing::info!(provider = %provider, error = %e, "OpenID Connect login refused: {what}");
-        AppError::BadRequest("oidc-error-token")
+        AppError::BadRequest("idp-error-token")
     };
     let response = client
         .exchange_code(AuthorizationCode::new(code))
@@ -275,7 +247,7 @@ pub async fn callback(
     if !p.required_acr.is_empty() {
         let acr = claims.auth_context_ref().map(|a| a.to_string());
         if !acr.is_some_and(|a| p.required_acr.contains(&a)) {
-            return Err(AppError::BadRequest("oidc-error-assurance"));
+            return Err(AppError::BadRequest("idp-error-assurance"));
         }
     }
     let claimed = extra.get(&p.member_claim).and_then(|v| {
@@ -285,17 +257,17 @@ pub async fn callback(
     });
     let code = match (&p.member, claimed) {
         (Some(bound), Some(c)) if *bound != c => {
-            return Err(AppError::BadRequest("oidc-error-member"));
+            return Err(AppError::BadRequest("idp-error-member"));
         }
         (Some(bound), _) => bound.clone(),
         (None, Some(c)) => c,
-        (None, None) => return Err(AppError::BadRequest("oidc-error-member")),
+        (None, None) => return Err(AppError::BadRequest("idp-error-member")),
     };
     let members = st.store.list_members().await?;
     let member = members
         .iter()
         .find(|m| m.code == code)
-        .ok_or(AppError::BadRequest("oidc-error-member"))?;
+        .ok_or(AppError::BadRequest("idp-error-member"))?;
     let subject = claims.subject().as_str();
     let name = claims
         .name()
@@ -313,12 +285,12 @@ pub async fn callback(
     {
         Ok(u) => u,
         Err(udrul_core::StoreError::Forbidden) => {
-            return Err(AppError::BadRequest("oidc-error-member"));
+            return Err(AppError::BadRequest("idp-error-member"));
         }
         Err(e) => return Err(e.into()),
     };
     if !user.active {
-        return Err(AppError::BadRequest("oidc-error-inactive"));
+        return Err(AppError::BadRequest("idp-error-inactive"));
     }
     crate::login_guard::succeeded(&st, &user, "login.oidc", &headers).await?;
     let jar = auth::start_session(&st, jar, &user).await?;
@@ -328,7 +300,7 @@ pub async fn callback(
 fn jar_flow(st: &AppState, headers: &HeaderMap) -> Option<Flow> {
     CookieJar::from_headers(headers)
         .get(FLOW_COOKIE)
-        .and_then(|c| open(&st.csrf_key, c.value()))
+        .and_then(|c| crate::csrf::open(&st.csrf_key, "oidc-flow", c.value()))
 }
 
 /// The JSON payload of a compact JWS whose signature was verified.
@@ -339,32 +311,4 @@ fn payload(jws: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_flow_cookie_is_sealed_and_expires() {
-        let key = b"0123456789abcdef0123456789abcdef";
-        let flow = |expires| Flow {
-            provider: "p".into(),
-            state: "s".into(),
-            nonce: "n".into(),
-            verifier: "v".into(),
-            next: "/".into(),
-            expires,
-        };
-        let now = chrono::Utc::now().timestamp();
-        let sealed = seal(key, &flow(now + 60));
-        assert_eq!(open(key, &sealed).unwrap().state, "s");
-        // Another key, a changed body, or an old flow: nothing.
-        assert!(open(b"another key another key another k", &sealed).is_none());
-        let (body, mac) = sealed.split_once('.').unwrap();
-        let mut tampered = body.to_string();
-        tampered.push('A');
-        assert!(open(key, &format!("{tampered}.{mac}")).is_none());
-        assert!(open(key, &seal(key, &flow(now - 1))).is_none());
-    }
 }
