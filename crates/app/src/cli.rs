@@ -225,6 +225,8 @@ async fn serve(store: Arc<dyn Store>, s: &Serve) -> anyhow::Result<()> {
         secure_cookies: s.secure_cookies,
         public_url: s.public_url.clone(),
         oidc: idps.oidc,
+        saml: idps.saml,
+        saml_sp: idps.saml_sp,
         ..Config::default()
     };
     let state = AppState::new(store, config).await?;

@@ -28,6 +28,10 @@ pub struct Config {
     pub public_url: Option<String>,
     /// OpenID Connect providers people may log in with.
     pub oidc: Vec<OidcProvider>,
+    /// SAML 2.0 identity providers people may log in with...
+    pub saml: Vec<SamlProvider>,
+    /// ... and who Udrul is to them.
+    pub saml_sp: SamlSp,
 }
 
 /// The identity provider file (`--idp-config`, TOML):
@@ -42,12 +46,100 @@ pub struct Config {
 /// member = "851"                       # optional: only this member's people log in here
 /// member_claim = "organisation"        # else: the claim naming the member's code
 /// required_acr = ["https://data.gov.dk/concept/core/nsis/loa/Substantial"]  # optional
+///
+/// [saml_sp]                            # optional: who Udrul is to SAML identity providers
+/// entity_id = "https://udrul.example/login/saml/metadata"  # the default: this URL
+/// key_file = "/etc/udrul/saml.key"     # PEM; signs AuthnRequests (OIOSAML 3 wants them signed)
+/// certificate_file = "/etc/udrul/saml.crt"  # PEM; published in the metadata
+///
+/// [[saml]]
+/// id = "kombit"                        # in URLs: /login/saml/kombit
+/// name = "Log ind via KOMBIT"          # the button
+/// idp_metadata = "https://idp.example/metadata"  # a URL or a file
+/// member = "851"                       # optional: only this member's people log in here
+/// member_attribute = "https://data.gov.dk/model/core/eid/professional/cvr"  # the default
+/// members = { "11223344" = "851" }     # optional: attribute value -> member code
+/// required_loa = "Substantial"         # optional: Low, Substantial or High (NSIS)
 /// ```
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdpFile {
     #[serde(default)]
     pub oidc: Vec<OidcProvider>,
+    #[serde(default)]
+    pub saml: Vec<SamlProvider>,
+    #[serde(default)]
+    pub saml_sp: SamlSp,
+}
+
+/// The service provider side of SAML.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamlSp {
+    #[serde(default)]
+    pub entity_id: Option<String>,
+    #[serde(default)]
+    pub key_file: Option<std::path::PathBuf>,
+    #[serde(default)]
+    pub certificate_file: Option<std::path::PathBuf>,
+    /// Read from `key_file` and `certificate_file` when the file is loaded.
+    #[serde(skip)]
+    pub key_pem: Option<String>,
+    #[serde(skip)]
+    pub certificate_pem: Option<String>,
+}
+
+/// An NSIS level of assurance, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+pub enum Loa {
+    Low,
+    Substantial,
+    High,
+}
+
+impl Loa {
+    /// `Substantial`, or its URI `https://data.gov.dk/concept/core/nsis/loa/Substantial`.
+    pub fn parse(value: &str) -> Option<Loa> {
+        match value.trim().rsplit('/').next()? {
+            "Low" => Some(Loa::Low),
+            "Substantial" => Some(Loa::Substantial),
+            "High" => Some(Loa::High),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Loa::Low => "Low",
+            Loa::Substantial => "Substantial",
+            Loa::High => "High",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamlProvider {
+    pub id: String,
+    pub name: String,
+    /// Where the identity provider's metadata is: an http(s) URL, fetched on
+    /// first use, or a file, read when the configuration is loaded.
+    pub idp_metadata: String,
+    /// The metadata itself, when `idp_metadata` is a file (or in tests).
+    #[serde(skip)]
+    pub idp_metadata_xml: Option<String>,
+    #[serde(default)]
+    pub member: Option<String>,
+    #[serde(default = "default_member_attribute")]
+    pub member_attribute: String,
+    #[serde(default)]
+    pub members: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub required_loa: Option<Loa>,
+}
+
+fn default_member_attribute() -> String {
+    "https://data.gov.dk/model/core/eid/professional/cvr".into()
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -83,21 +175,46 @@ impl IdpFile {
         let mut file: IdpFile =
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         let mut seen = std::collections::HashSet::new();
-        for p in &mut file.oidc {
+        let ids = file
+            .oidc
+            .iter()
+            .map(|p| &p.id)
+            .chain(file.saml.iter().map(|p| &p.id));
+        for id in ids {
             anyhow::ensure!(
-                !p.id.is_empty()
-                    && p.id.len() <= 40
-                    && p.id
+                !id.is_empty()
+                    && id.len() <= 40
+                    && id
                         .chars()
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-                "identity provider id {:?}: use a-z, 0-9 and -",
-                p.id
+                "identity provider id {id:?}: use a-z, 0-9 and -"
             );
+            // The SAML service provider's own pages live beside the providers.
             anyhow::ensure!(
-                seen.insert(p.id.clone()),
-                "identity provider id {:?} twice",
-                p.id
+                !["metadata", "acs"].contains(&id.as_str()),
+                "identity provider id {id:?} is taken by the SAML service provider"
             );
+            anyhow::ensure!(seen.insert(id.clone()), "identity provider id {id:?} twice");
+        }
+        let read = |what: &str, path: &std::path::Path| {
+            std::fs::read_to_string(path)
+                .with_context(|| format!("{what}: reading {}", path.display()))
+        };
+        for p in &mut file.saml {
+            if !p.idp_metadata.starts_with("https://") && !p.idp_metadata.starts_with("http://") {
+                p.idp_metadata_xml = Some(read(&p.id, std::path::Path::new(&p.idp_metadata))?);
+            }
+        }
+        let sp = &mut file.saml_sp;
+        anyhow::ensure!(
+            sp.key_file.is_some() == sp.certificate_file.is_some(),
+            "saml_sp: set key_file and certificate_file together"
+        );
+        if let (Some(k), Some(c)) = (&sp.key_file, &sp.certificate_file) {
+            sp.key_pem = Some(read("saml_sp", k)?);
+            sp.certificate_pem = Some(read("saml_sp", c)?);
+        }
+        for p in &mut file.oidc {
             if let Some(var) = &p.client_secret_env {
                 p.client_secret =
                     Some(std::env::var(var).with_context(|| format!("{}: set {var}", p.id))?);
@@ -121,6 +238,8 @@ impl Default for Config {
             login_window: Duration::from_secs(15 * 60),
             public_url: None,
             oidc: Vec::new(),
+            saml: Vec::new(),
+            saml_sp: SamlSp::default(),
         }
     }
 }

@@ -18,6 +18,8 @@ pub mod limits;
 pub mod login_guard;
 pub mod markdown;
 pub mod oidc;
+#[cfg_attr(not(feature = "saml"), path = "saml_off.rs")]
+pub mod saml;
 pub mod server;
 pub mod state;
 pub mod web;

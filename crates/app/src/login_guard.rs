@@ -56,7 +56,7 @@ pub async fn failed(st: &AppState, username: &str, headers: &HeaderMap) -> Resul
         object_id: person.as_ref().map(|p| p.user.id.0),
         member_id: person.as_ref().and_then(|p| p.user.member_id),
         person_id: person.as_ref().map(|p| p.user.id),
-        after: request_json(headers),
+        after: request_json(headers, serde_json::json!({})),
         ..AuditEntry::default()
     };
     st.store.record_audit(None, entry).await
@@ -70,7 +70,7 @@ pub async fn refused(st: &AppState, username: &str, headers: &HeaderMap) -> Resu
         object_type: "user",
         object_id: person.as_ref().map(|p| p.user.id.0),
         person_id: person.as_ref().map(|p| p.user.id),
-        after: request_json(headers),
+        after: request_json(headers, serde_json::json!({})),
         ..AuditEntry::default()
     };
     st.store.record_audit(None, entry).await
@@ -83,8 +83,20 @@ pub async fn succeeded(
     how: &'static str,
     headers: &HeaderMap,
 ) -> Result<(), StoreError> {
+    succeeded_with(st, user, how, headers, serde_json::json!({})).await
+}
+
+/// `succeeded`, with what the identity provider said about the login
+/// (provider, level of assurance) kept beside the request in the audit log.
+pub async fn succeeded_with(
+    st: &AppState,
+    user: &User,
+    how: &'static str,
+    headers: &HeaderMap,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
     st.store.clear_login_failures(&key(&user.username)).await?;
-    record(st, user, how, headers).await
+    write(st, user, how, headers, detail).await
 }
 
 /// Writes a login, logout or token event of `user` to the audit log.
@@ -94,13 +106,23 @@ pub async fn record(
     action: &'static str,
     headers: &HeaderMap,
 ) -> Result<(), StoreError> {
+    write(st, user, action, headers, serde_json::json!({})).await
+}
+
+async fn write(
+    st: &AppState,
+    user: &User,
+    action: &'static str,
+    headers: &HeaderMap,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
     let actor = crate::auth::actor_of(user, headers);
     let entry = AuditEntry {
         action,
         object_type: "user",
         object_id: Some(user.id.0),
         person_id: Some(user.id),
-        after: request_json(headers),
+        after: request_json(headers, detail),
         ..AuditEntry::default()
     };
     st.store.record_audit(Some(&actor), entry).await
@@ -108,7 +130,7 @@ pub async fn record(
 
 /// What the audit keeps of the request: the request id, and the client as
 /// the proxy reported it. Never cookies or credentials.
-fn request_json(headers: &HeaderMap) -> Option<String> {
+fn request_json(headers: &HeaderMap, detail: serde_json::Value) -> Option<String> {
     let forwarded = headers
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())
@@ -117,9 +139,12 @@ fn request_json(headers: &HeaderMap) -> Option<String> {
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.chars().take(200).collect::<String>());
-    serde_json::to_string(&serde_json::json!({
+    let mut json = serde_json::json!({
         "forwarded_for": forwarded,
         "user_agent": agent,
-    }))
-    .ok()
+    });
+    if let (Some(all), serde_json::Value::Object(extra)) = (json.as_object_mut(), detail) {
+        all.extend(extra);
+    }
+    serde_json::to_string(&json).ok()
 }

@@ -17,6 +17,9 @@ pub struct AppState {
     pub robot_limits: Arc<crate::limits::RobotLimits>,
     /// The OpenID Connect providers and what was discovered about them.
     pub oidc: Arc<crate::oidc::Oidc>,
+    /// The SAML identity providers, their metadata, and the service
+    /// provider's key.
+    pub saml: Arc<crate::saml::Saml>,
 }
 
 impl AppState {
@@ -26,6 +29,7 @@ impl AppState {
         Ok(Self {
             store,
             oidc: crate::oidc::Oidc::new(&config),
+            saml: crate::saml::Saml::new(&config)?,
             robot_limits: Arc::new(crate::limits::RobotLimits::new(
                 config.robot_per_minute,
                 config.robot_burst,

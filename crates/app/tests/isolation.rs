@@ -20,6 +20,9 @@ const MEMBER_ROUTES: &[(&str, &str)] = &[
     ("GET", "/login"),                          // redirects a logged-in user home
     ("GET", "/login/oidc/{provider}"),          // logging in again through a provider
     ("GET", "/login/oidc/{provider}/callback"), //
+    ("GET", "/login/saml/metadata"),            // public metadata
+    ("GET", "/login/saml/{provider}"),          // logging in again through SAML
+    ("POST", "/login/saml/acs"),                // (refused without a signed answer)
     ("POST", "/login"),                         // logging in again
     ("POST", "/logout"),                        // (skipped in the walk: it ends the session)
     ("GET", "/language"),                       // their language cookie
@@ -52,6 +55,9 @@ const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/login"),
     ("GET", "/login/oidc/{provider}"), // off to an identity provider
     ("GET", "/login/oidc/{provider}/callback"), // back from it (checked by state and token)
+    ("GET", "/login/saml/metadata"),   // the SAML service provider's public metadata
+    ("GET", "/login/saml/{provider}"), // off to a SAML identity provider
+    ("POST", "/login/saml/acs"),       // back from it (checked by signature and request)
     ("GET", "/language"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -77,6 +83,7 @@ const ROBOT_ROUTES: &[(&str, &str)] = &[
 /// Writes an auditor may make: only about their own session or token.
 const AUDITOR_WRITES: &[(&str, &str)] = &[
     ("POST", "/login"),
+    ("POST", "/login/saml/acs"), // logging in (here: 400, nothing signed)
     ("POST", "/logout"),
     ("POST", "/api/v1/auth/token"),
     ("DELETE", "/api/v1/auth/token"),
@@ -165,7 +172,7 @@ fn concrete(pattern: &str, t: &Targets) -> String {
         let close = rest[open..].find('}').expect("closing brace") + open;
         out.push_str(&rest[..open]);
         let before = &out;
-        if before.ends_with("/oidc/") {
+        if before.ends_with("/oidc/") || before.ends_with("/saml/") {
             // An identity provider: not an object of anyone's; an unknown one.
             out.push_str("no-such-provider");
             rest = &rest[close + 1..];

@@ -16,16 +16,7 @@ use udrul::config::{Config, OidcProvider};
 use udrul_core::store::AuditFilter;
 
 fn provider_url() -> Option<String> {
-    match std::env::var("UDRUL_TEST_OIDC_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            assert!(
-                std::env::var("UDRUL_REQUIRE_IDP").ok().as_deref() != Some("1"),
-                "UDRUL_REQUIRE_IDP=1 but UDRUL_TEST_OIDC_URL is not set (scripts/idp-start)"
-            );
-            None
-        }
-    }
+    common::idp_env("UDRUL_TEST_OIDC_URL")
 }
 
 fn provider(issuer: &str, id: &str, member: Option<&str>) -> OidcProvider {

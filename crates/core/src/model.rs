@@ -438,6 +438,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "login.api_token",
     "login.failure",
     "login.oidc",
+    "login.saml",
     "login.password",
     "login.throttled",
     "logout",

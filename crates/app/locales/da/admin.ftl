@@ -148,6 +148,7 @@ audit-action-login-api-token = hentede et API-token
 audit-action-login-failure = mislykket login
 audit-action-login-oidc = loggede ind via organisationens login
 audit-action-login-password = loggede ind med adgangskode
+audit-action-login-saml = loggede ind via SAML (fx KOMBIT)
 audit-action-login-throttled = login afvist (for mange forsøg)
 audit-action-logout = loggede ud
 audit-action-project-create = oprettede et projekt

@@ -160,10 +160,11 @@ login-throttled = { $n ->
    *[other] For mange mislykkede forsøg. Prøv igen om { $n } minutter.
 }
 login-sso-heading = Eller log ind med din organisations login
-oidc-error-provider = Login-tjenesten svarer ikke lige nu. Prøv igen om lidt, eller log ind med brugernavn og adgangskode.
-oidc-error-state = Login-forløbet er udløbet eller blev ikke startet her. Start forfra fra login-siden.
-oidc-error-denied = Login blev afbrudt hos login-tjenesten.
-oidc-error-token = Login-tjenestens svar kunne ikke godkendes. Start forfra fra login-siden.
-oidc-error-assurance = Dit login har ikke det sikringsniveau, portalen kræver. Log ind med et stærkere login.
-oidc-error-member = Dit login hører ikke til en organisation, der kan logge ind her.
-oidc-error-inactive = Din bruger er deaktiveret. Kontakt din organisations administrator.
+idp-error-provider = Login-tjenesten svarer ikke lige nu. Prøv igen om lidt, eller log ind med brugernavn og adgangskode.
+idp-error-state = Login-forløbet er udløbet eller blev ikke startet her. Start forfra fra login-siden.
+idp-error-denied = Login blev afbrudt hos login-tjenesten.
+idp-error-token = Login-tjenestens svar kunne ikke godkendes. Start forfra fra login-siden.
+idp-error-assurance = Dit login har ikke det sikringsniveau, portalen kræver. Log ind med et stærkere login.
+idp-error-member = Dit login hører ikke til en organisation, der kan logge ind her.
+idp-error-inactive = Din bruger er deaktiveret. Kontakt din organisations administrator.
+idp-error-replay = Dette login-svar er allerede brugt. Start forfra fra login-siden.

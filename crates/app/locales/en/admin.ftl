@@ -148,6 +148,7 @@ audit-action-login-api-token = got an API token
 audit-action-login-failure = failed login
 audit-action-login-oidc = logged in through the organisation's login
 audit-action-login-password = logged in with a password
+audit-action-login-saml = logged in through SAML (e.g. KOMBIT)
 audit-action-login-throttled = login refused (too many attempts)
 audit-action-logout = logged out
 audit-action-project-create = created a project

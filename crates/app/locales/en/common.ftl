@@ -160,10 +160,11 @@ login-throttled = { $n ->
    *[other] Too many failed attempts. Try again in { $n } minutes.
 }
 login-sso-heading = Or log in with your organisation's login
-oidc-error-provider = The login service is not answering right now. Try again shortly, or log in with username and password.
-oidc-error-state = The login has expired or was not started here. Start again from the login page.
-oidc-error-denied = The login was cancelled at the login service.
-oidc-error-token = The login service's answer could not be verified. Start again from the login page.
-oidc-error-assurance = Your login does not have the level of assurance the portal requires. Log in with a stronger login.
-oidc-error-member = Your login does not belong to an organisation that can log in here.
-oidc-error-inactive = Your user is deactivated. Contact your organisation's administrator.
+idp-error-provider = The login service is not answering right now. Try again shortly, or log in with username and password.
+idp-error-state = The login has expired or was not started here. Start again from the login page.
+idp-error-denied = The login was cancelled at the login service.
+idp-error-token = The login service's answer could not be verified. Start again from the login page.
+idp-error-assurance = Your login does not have the level of assurance the portal requires. Log in with a stronger login.
+idp-error-member = Your login does not belong to an organisation that can log in here.
+idp-error-inactive = Your user is deactivated. Contact your organisation's administrator.
+idp-error-replay = This login answer has already been used. Start again from the login page.

@@ -22,7 +22,7 @@ struct LoginPage<'a> {
     username: &'a str,
     /// Why the last attempt failed.
     error: Option<String>,
-    /// Identity providers: (id, button text).
+    /// Identity providers: (link, button text).
     providers: Vec<(String, String)>,
     /// `next`, encoded for a query string.
     next_query: String,
@@ -48,7 +48,7 @@ pub async fn form(State(st): State<AppState>, ctx: Ctx, Query(q): Query<NextQuer
         next,
         username: "",
         error: None,
-        providers: st.oidc.buttons(),
+        providers: sso_buttons(&st),
         next_query: next_query(next),
     })
 }
@@ -78,7 +78,7 @@ pub async fn submit(
             next,
             username,
             error: Some(error),
-            providers: st.oidc.buttons(),
+            providers: sso_buttons(&st),
             next_query: next_query(next),
         });
         (status, Html(html)).into_response()
@@ -140,4 +140,11 @@ pub async fn logout(
     }
     let jar = jar.remove(Cookie::build(name).path("/"));
     Ok((jar, Redirect::to("/login")).into_response())
+}
+
+/// The login page's buttons: OpenID Connect providers, then SAML ones.
+fn sso_buttons(st: &AppState) -> Vec<(String, String)> {
+    let mut all = st.oidc.buttons();
+    all.extend(st.saml.buttons());
+    all
 }

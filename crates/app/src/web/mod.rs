@@ -32,6 +32,9 @@ pub fn routes() -> Vec<Route> {
             "/login/oidc/{provider}/callback",
             get(crate::oidc::callback),
         ),
+        (crate::saml::METADATA_PATH, get(crate::saml::metadata)),
+        (crate::saml::ACS_PATH, post(crate::saml::acs)),
+        ("/login/saml/{provider}", get(crate::saml::start)),
         ("/logout", post(login::logout)),
         ("/language", get(language::switch)),
         (

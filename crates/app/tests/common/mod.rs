@@ -100,6 +100,22 @@ pub async fn postgres_store() -> Option<Arc<dyn Store>> {
     )
 }
 
+/// The URL of a test identity provider that `scripts/idp-start` started,
+/// from `var`. Unset: the test is skipped, unless `UDRUL_REQUIRE_IDP=1` (as
+/// in `scripts/test`), which makes that a failure.
+pub fn idp_env(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("UDRUL_REQUIRE_IDP").ok().as_deref() != Some("1"),
+                "UDRUL_REQUIRE_IDP=1 but {var} is not set (scripts/idp-start)"
+            );
+            None
+        }
+    }
+}
+
 fn rand_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
