@@ -243,3 +243,93 @@ impl Default for Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml: &str) -> anyhow::Result<IdpFile> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("idp.xml"), "<metadata/>").unwrap();
+        std::fs::write(dir.path().join("sp.key"), "KEY").unwrap();
+        std::fs::write(dir.path().join("sp.crt"), "CERT").unwrap();
+        let toml = toml.replace("DIR", &dir.path().display().to_string());
+        let path = dir.path().join("idps.toml");
+        std::fs::write(&path, toml).unwrap();
+        IdpFile::load(&path)
+    }
+
+    #[test]
+    fn saml_providers_load_with_their_files() {
+        let file = load(
+            r#"
+            [saml_sp]
+            key_file = "DIR/sp.key"
+            certificate_file = "DIR/sp.crt"
+
+            [[saml]]
+            id = "kombit"
+            name = "KOMBIT"
+            idp_metadata = "DIR/idp.xml"
+            members = { "11223344" = "851" }
+            required_loa = "Substantial"
+
+            [[saml]]
+            id = "remote"
+            name = "Remote"
+            idp_metadata = "https://idp.example/metadata"
+            member = "101"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(file.saml_sp.key_pem.as_deref(), Some("KEY"));
+        assert_eq!(file.saml_sp.certificate_pem.as_deref(), Some("CERT"));
+        let [kombit, remote] = &file.saml[..] else {
+            panic!("two providers")
+        };
+        // A file is read at load; a URL is left for first use.
+        assert_eq!(kombit.idp_metadata_xml.as_deref(), Some("<metadata/>"));
+        assert_eq!(
+            kombit.member_attribute,
+            "https://data.gov.dk/model/core/eid/professional/cvr"
+        );
+        assert_eq!(
+            kombit.members.get("11223344").map(String::as_str),
+            Some("851")
+        );
+        assert_eq!(kombit.required_loa, Some(Loa::Substantial));
+        assert!(remote.idp_metadata_xml.is_none());
+    }
+
+    #[test]
+    fn bad_identity_provider_files_are_refused() {
+        let saml = |id: &str| {
+            format!(
+                "[[saml]]\nid = \"{id}\"\nname = \"x\"\nidp_metadata = \"https://idp.example/m\"\n"
+            )
+        };
+        let oidc =
+            "[[oidc]]\nid = \"kombit\"\nname = \"x\"\nissuer = \"https://i\"\nclient_id = \"c\"\n";
+        for (toml, why) in [
+            (saml("metadata"), "taken by the SAML service provider"),
+            (saml("acs"), "taken by the SAML service provider"),
+            (saml("Kombit"), "use a-z"),
+            (format!("{}{oidc}", saml("kombit")), "twice"),
+            (
+                format!("{}required_loa = \"Medium\"\n", saml("k")),
+                "Medium",
+            ),
+            (
+                "[[saml]]\nid = \"k\"\nname = \"x\"\nidp_metadata = \"DIR/missing.xml\"\n".into(),
+                "missing.xml",
+            ),
+            (
+                "[saml_sp]\nkey_file = \"DIR/sp.key\"\n".into(),
+                "key_file and certificate_file together",
+            ),
+        ] {
+            let err = format!("{:#}", load(&toml).expect_err(&toml));
+            assert!(err.contains(why), "{why}: {err}");
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod common;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use base64::Engine;
 use common::{TestApp, send_to};
 use udrul::config::{Config, OidcProvider};
 use udrul_core::store::AuditFilter;
@@ -269,3 +270,110 @@ async fn oidc_refuses_what_it_cannot_trust(app: TestApp) {
     assert_eq!(res.status, StatusCode::NOT_FOUND);
 }
 each_backend!(oidc_refusals, oidc_refuses_what_it_cannot_trust);
+
+/// A real ID token from the provider for `client_id`, through the
+/// authorization code flow done by hand (the provider takes any client).
+async fn id_token_for(issuer: &str, client_id: &str, sub: &str, nonce: &str) -> String {
+    let disc: serde_json::Value = http()
+        .get(format!("{issuer}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let redirect = "http://localhost/elsewhere";
+    let authorize = reqwest::Url::parse_with_params(
+        disc["authorization_endpoint"].as_str().unwrap(),
+        &[
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", redirect),
+            ("scope", "openid"),
+            ("nonce", nonce),
+            ("state", "s"),
+        ],
+    )
+    .unwrap();
+    let res = http()
+        .post(authorize)
+        .form(&[("sub", sub)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let back = reqwest::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
+    let code = back
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("a code")
+        .1
+        .to_string();
+    let tokens: serde_json::Value = http()
+        .post(disc["token_endpoint"].as_str().unwrap())
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect),
+            ("client_id", client_id),
+            ("client_secret", "not-a-real-secret"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["id_token"]
+        .as_str()
+        .expect("an ID token")
+        .to_string()
+}
+
+/// The ID token checks, on real tokens of the provider: the app's own is
+/// taken; one for another client (audience), one with a changed claim
+/// (tampered), one past its expiry, or with another nonce is not.
+#[tokio::test]
+async fn oidc_id_tokens_are_checked() {
+    let Some(issuer) = provider_url() else { return };
+    let oidc = udrul::oidc::Oidc::new(&Config {
+        oidc: vec![provider(&issuer, "kommune", None)],
+        ..Config::default()
+    });
+    let sub = unique("urn:uuid:token");
+    let now = chrono::Utc::now();
+    let check = |token: String, nonce: &'static str, at: chrono::DateTime<chrono::Utc>| {
+        let oidc = oidc.clone();
+        async move {
+            oidc.verify_id_token("kommune", &token, nonce, at)
+                .await
+                .unwrap()
+        }
+    };
+
+    let ours = id_token_for(&issuer, "udrul-test", &sub, "n1").await;
+    assert_eq!(check(ours.clone(), "n1", now).await, Ok(sub.clone()));
+
+    let theirs = id_token_for(&issuer, "another-client", &sub, "n1").await;
+    let err = check(theirs, "n1", now).await.unwrap_err();
+    assert!(err.to_lowercase().contains("audience"), "{err}");
+
+    // The payload with another subject, the signature left as it was.
+    let mut parts: Vec<String> = ours.split('.').map(str::to_string).collect();
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&parts[1])
+        .unwrap();
+    let forged = String::from_utf8(payload)
+        .unwrap()
+        .replace(&sub, "urn:uuid:someone-else");
+    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged);
+    let err = check(parts.join("."), "n1", now).await.unwrap_err();
+    assert!(err.to_lowercase().contains("signature"), "{err}");
+
+    let later = now + chrono::Duration::hours(2);
+    let err = check(ours.clone(), "n1", later).await.unwrap_err();
+    assert!(err.to_lowercase().contains("expired"), "{err}");
+
+    let err = check(ours, "n2", now).await.unwrap_err();
+    assert!(err.to_lowercase().contains("nonce"), "{err}");
+}
