@@ -300,6 +300,28 @@ impl Actor {
     }
 
     /// Reading, searching and exporting the audit log.
+    /// Keeping the role catalogue (names, rules, scope).
+    pub fn can_manage_catalogue(&self) -> bool {
+        !self.is_robot() && self.role == AccessRole::CentralAdmin
+    }
+
+    /// Keeping `member`'s people, org units, mailboxes and role gallery:
+    /// its member administrators, and central administrators.
+    pub fn can_manage_gallery(&self, member: MemberId) -> bool {
+        !self.is_robot()
+            && match self.role {
+                AccessRole::CentralAdmin => true,
+                AccessRole::MemberAdmin => self.member_id == Some(member),
+                _ => false,
+            }
+    }
+
+    /// Reading `member`'s role gallery and contact list: its own people,
+    /// and the central organisation (staff, administrators, auditors).
+    pub fn can_read_gallery(&self, member: MemberId) -> bool {
+        !self.is_robot() && (self.can_read_central() || self.member_id == Some(member))
+    }
+
     pub fn can_read_audit(&self) -> bool {
         !self.is_robot() && matches!(self.role, AccessRole::CentralAdmin | AccessRole::Auditor)
     }

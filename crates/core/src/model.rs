@@ -18,7 +18,18 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(MemberId, UserId, ProjectId, TaskId, InstanceId, RoleId);
+id_type!(
+    MemberId,
+    UserId,
+    ProjectId,
+    TaskId,
+    InstanceId,
+    RoleId,
+    OrgUnitId,
+    PersonId,
+    MailboxId,
+    AssignmentId
+);
 
 /// Enums stored as text in both databases and sent as text in the API.
 macro_rules! text_enum {
@@ -113,11 +124,20 @@ pub struct Project {
     pub description: String,
 }
 
-/// A role in the catalogue (issue 4 manages it; here it is a name to target).
+/// A role in the catalogue. Tasks target roles by name; members fill them
+/// in their role gallery (`gallery`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Role {
     pub id: RoleId,
     pub name: String,
+    pub description: String,
+    /// The solution (project) the role is about, if any.
+    pub project_id: Option<ProjectId>,
+    pub project_name: Option<String>,
+    /// The most holders a member may have at any one time.
+    pub max_holders: Option<u32>,
+    /// Every member must fill it.
+    pub required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -438,15 +458,25 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "login.api_token",
     "login.failure",
     "login.oidc",
-    "login.saml",
     "login.password",
+    "login.saml",
     "login.throttled",
     "logout",
+    "mailbox.create",
+    "mailbox.delete",
+    "org_unit.create",
+    "person.create",
+    "person.left",
+    "person.update",
     "project.create",
     "project.staff_add",
     "project.staff_remove",
     "robot_token.create",
     "robot_token.revoke",
+    "role.assign",
+    "role.create",
+    "role.unassign",
+    "role.update",
     "task.close",
     "task.create",
     "task.end_date",

@@ -9,6 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::access::{Actor, Scope};
+use crate::gallery::{
+    Assignment, AssignmentInput, Mailbox, MailboxInput, OrgUnit, Person, PersonInput, RoleInput,
+};
 use crate::input::{Audience, EndDateChange, FieldErrors, InstanceUpdate, ProjectInput, TaskInput};
 use crate::model::*;
 
@@ -90,6 +93,13 @@ pub struct AuditEntry {
     pub after: Option<String>,
 }
 
+/// Which assignments `list_assignments` returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssignmentFilter {
+    pub member: Option<MemberId>,
+    pub role: Option<RoleId>,
+}
+
 /// A search of the audit log; every set field must match. Newest first,
 /// `before_id` pages back.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -147,9 +157,63 @@ pub trait Store: Send + Sync + 'static {
     /// Insert or update by code.
     async fn upsert_member(&self, m: NewMember) -> StoreResult<Member>;
 
-    // --- role catalogue (names to target; issue 4 extends) --------------
+    // --- role catalogue -------------------------------------------------------
     async fn list_roles(&self) -> StoreResult<Vec<Role>>;
+    /// The role named `name`, created bare if there is none (seeding, tests).
     async fn ensure_role(&self, name: &str) -> StoreResult<Role>;
+    async fn get_role(&self, id: RoleId) -> StoreResult<Option<Role>>;
+    /// A taken name: `Duplicate("role")`; an unknown project: `Invalid`.
+    async fn create_role(&self, by: &Actor, r: RoleInput) -> StoreResult<Role>;
+    /// Lowering `max_holders` below what a member has now is refused
+    /// (`Invalid` on `max_holders`): end assignments first.
+    async fn update_role(&self, by: &Actor, id: RoleId, r: RoleInput) -> StoreResult<Role>;
+
+    // --- a member's people, org units, mailboxes and role gallery -------------
+    async fn list_org_units(&self, member: MemberId) -> StoreResult<Vec<OrgUnit>>;
+    async fn create_org_unit(
+        &self,
+        by: &Actor,
+        member: MemberId,
+        name: &str,
+        parent: Option<OrgUnitId>,
+    ) -> StoreResult<OrgUnit>;
+    /// Everyone who has been a person of `member`, those who left last.
+    async fn list_people(&self, member: MemberId) -> StoreResult<Vec<Person>>;
+    async fn get_person(&self, id: PersonId) -> StoreResult<Option<Person>>;
+    /// A taken external id within the member: `Duplicate("person")`.
+    async fn create_person(
+        &self,
+        by: &Actor,
+        member: MemberId,
+        p: PersonInput,
+    ) -> StoreResult<Person>;
+    async fn update_person(&self, by: &Actor, id: PersonId, p: PersonInput) -> StoreResult<Person>;
+    /// Marks a person as left on `on`: their history stays, their
+    /// assignments end the day before (future ones go). Returns the roles
+    /// that now have no holder at their member.
+    async fn person_left(&self, by: &Actor, id: PersonId, on: NaiveDate) -> StoreResult<Vec<Role>>;
+    async fn list_mailboxes(&self, member: MemberId) -> StoreResult<Vec<Mailbox>>;
+    async fn create_mailbox(
+        &self,
+        by: &Actor,
+        member: MemberId,
+        m: MailboxInput,
+    ) -> StoreResult<Mailbox>;
+    async fn delete_mailbox(&self, by: &Actor, id: MailboxId) -> StoreResult<()>;
+    /// Assignments of a member (`member`), of a role across members
+    /// (`role`), or both; by role name, then from-date.
+    async fn list_assignments(&self, f: &AssignmentFilter) -> StoreResult<Vec<Assignment>>;
+    /// Checks the role's rules (`gallery::check_assignment`) against the
+    /// member's other assignments of it, in the writing transaction.
+    async fn assign_role(
+        &self,
+        by: &Actor,
+        member: MemberId,
+        a: AssignmentInput,
+    ) -> StoreResult<Assignment>;
+    /// Ends an assignment on `on` (its last day); one that has not begun
+    /// by then is removed.
+    async fn end_assignment(&self, by: &Actor, id: AssignmentId, on: NaiveDate) -> StoreResult<()>;
 
     // --- users, sessions, API tokens ------------------------------------
     /// Creates a user (audited as `by`).

@@ -14,9 +14,10 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, SubsecRound, Utc};
 use udrul_core::access::{AccessRole, Actor, Scope};
+use udrul_core::gallery::{AssignmentInput, MailboxInput, PersonInput, RoleInput};
 use udrul_core::input::{Audience, EndDateChange, InstanceUpdate, ProjectInput, TaskInput};
 use udrul_core::model::*;
-use udrul_core::store::{NewMember, NewUser, SeedStatus, Store, StoreError};
+use udrul_core::store::{AssignmentFilter, NewMember, NewUser, SeedStatus, Store, StoreError};
 
 // --- backends -----------------------------------------------------------------
 
@@ -147,6 +148,10 @@ macro_rules! contract {
 }
 
 contract!(
+    role_catalogue_rules_and_scope,
+    role_gallery_over_time,
+    people_mailboxes_and_leavers,
+    gallery_writes_check_the_actor,
     audit_log_is_append_only,
     login_failures_count_per_window,
     saml_assertions_are_used_once,
@@ -602,6 +607,506 @@ mod cases {
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].action, "login.failure");
         assert_eq!(all[0].actor_kind, ActorKind::Anonymous);
+    }
+
+    fn role_input(name: &str, project: Option<ProjectId>, max: &str, required: bool) -> RoleInput {
+        RoleInput::parse(name, "Beskrivelse", project.map(|p| p.0), max, required).unwrap()
+    }
+
+    fn person_input(name: &str, external: &str) -> PersonInput {
+        PersonInput::parse(
+            external,
+            name,
+            &format!("{}@kommune.example", name.to_lowercase().replace(' ', ".")),
+            "",
+            "",
+            None,
+        )
+        .unwrap()
+    }
+
+    fn assignment(
+        role: RoleId,
+        person: PersonId,
+        from: &str,
+        to: &str,
+        primary: bool,
+    ) -> AssignmentInput {
+        AssignmentInput::parse(role.0, person.0, from, to, primary, d("2026-01-01")).unwrap()
+    }
+
+    pub async fn role_catalogue_rules_and_scope(b: Backend) {
+        let fx = Fx::new(&b, 1).await;
+        let s = &b.store;
+        let admin = Actor::system();
+        let sapa = s
+            .create_role(
+                &admin,
+                role_input("Systemansvarlig for SAPA", Some(fx.project.id), "2", true),
+            )
+            .await
+            .unwrap();
+        assert_eq!(sapa.project_id, Some(fx.project.id));
+        assert_eq!(sapa.project_name.as_deref(), Some(fx.project.name.as_str()));
+        assert_eq!((sapa.max_holders, sapa.required), (Some(2), true));
+        assert_eq!(s.get_role(sapa.id).await.unwrap().as_ref(), Some(&sapa));
+        // The name is unique; an unknown project is a field error.
+        assert!(matches!(
+            s.create_role(
+                &admin,
+                role_input("Systemansvarlig for SAPA", None, "", false)
+            )
+            .await,
+            Err(StoreError::Duplicate("role"))
+        ));
+        match s
+            .create_role(
+                &admin,
+                role_input("X", Some(ProjectId(fx.project.id.0 + 99)), "", false),
+            )
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert!(e.for_field("project_id").is_some()),
+            other => panic!("{other:?}"),
+        }
+        // Roles from task seeding show up bare, and ensure_role finds them.
+        let bare = s.ensure_role("Systemansvarlig").await.unwrap();
+        assert_eq!(
+            (bare.max_holders, bare.required, bare.description.as_str()),
+            (None, false, "")
+        );
+        let names: Vec<String> = s
+            .list_roles()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert!(names.contains(&"Systemansvarlig for SAPA".to_string()));
+
+        // The limit cannot drop below what a member has at once.
+        let m = fx.members[0].id;
+        let a = s
+            .create_person(&admin, m, person_input("Anne Ager", ""))
+            .await
+            .unwrap();
+        let bo = s
+            .create_person(&admin, m, person_input("Bo Bak", ""))
+            .await
+            .unwrap();
+        for p in [&a, &bo] {
+            s.assign_role(
+                &admin,
+                m,
+                assignment(sapa.id, p.id, "2026-01-01", "", false),
+            )
+            .await
+            .unwrap();
+        }
+        match s
+            .update_role(
+                &admin,
+                sapa.id,
+                role_input("Systemansvarlig for SAPA", None, "1", true),
+            )
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert!(e.for_field("max_holders").is_some()),
+            other => panic!("{other:?}"),
+        }
+        let changed = s
+            .update_role(
+                &admin,
+                sapa.id,
+                role_input("SAPA-systemansvarlig", None, "3", false),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                changed.name.as_str(),
+                changed.project_id,
+                changed.max_holders,
+                changed.required
+            ),
+            ("SAPA-systemansvarlig", None, Some(3), false)
+        );
+    }
+
+    pub async fn role_gallery_over_time(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let s = &b.store;
+        let admin = Actor::system();
+        let (m0, m1) = (fx.members[0].id, fx.members[1].id);
+        let role = s
+            .create_role(&admin, role_input("Netværksansvarlig", None, "1", true))
+            .await
+            .unwrap();
+        let anne = s
+            .create_person(&admin, m0, person_input("Anne Ager", ""))
+            .await
+            .unwrap();
+        let bo = s
+            .create_person(&admin, m0, person_input("Bo Bak", ""))
+            .await
+            .unwrap();
+        let other = s
+            .create_person(&admin, m1, person_input("Cai Carl", ""))
+            .await
+            .unwrap();
+
+        // Anne for the first half of the year; Bo from the second half.
+        let first = s
+            .assign_role(
+                &admin,
+                m0,
+                assignment(role.id, anne.id, "2026-01-01", "2026-06-30", true),
+            )
+            .await
+            .unwrap();
+        assert_eq!(first.person_name, "Anne Ager");
+        s.assign_role(
+            &admin,
+            m0,
+            assignment(role.id, bo.id, "2026-07-01", "", true),
+        )
+        .await
+        .unwrap();
+        // Another holder overlapping either is one too many (max 1).
+        let cecilie = s
+            .create_person(&admin, m0, person_input("Cecilie Cirk", ""))
+            .await
+            .unwrap();
+        match s
+            .assign_role(
+                &admin,
+                m0,
+                assignment(role.id, cecilie.id, "2026-06-30", "2026-07-02", false),
+            )
+            .await
+        {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!(
+                    e.for_field("person_id").unwrap().code,
+                    "error-role-max-holders"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // Another member's person cannot hold this member's role.
+        match s
+            .assign_role(
+                &admin,
+                m0,
+                assignment(role.id, other.id, "2027-01-01", "", false),
+            )
+            .await
+        {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!(
+                    e.for_field("person_id").unwrap().code,
+                    "error-unknown-person"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // ... but holds it at their own member, which has its own limit.
+        s.assign_role(
+            &admin,
+            m1,
+            assignment(role.id, other.id, "2026-01-01", "", false),
+        )
+        .await
+        .unwrap();
+
+        let gallery = s
+            .list_assignments(&AssignmentFilter {
+                member: Some(m0),
+                role: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(gallery.len(), 2);
+        let on = |day: &str| -> Vec<String> {
+            gallery
+                .iter()
+                .filter(|a| a.on(d(day)))
+                .map(|a| a.person_name.clone())
+                .collect()
+        };
+        assert_eq!(on("2026-03-01"), ["Anne Ager"]);
+        assert_eq!(on("2026-07-01"), ["Bo Bak"]);
+        // Across members: who holds the role.
+        let everywhere = s
+            .list_assignments(&AssignmentFilter {
+                member: None,
+                role: Some(role.id),
+            })
+            .await
+            .unwrap();
+        assert_eq!(everywhere.len(), 3);
+
+        // Ending Bo's on 2026-12-31; ending Anne's before it began removes it.
+        let bos = gallery.iter().find(|a| a.person_id == bo.id).unwrap();
+        s.end_assignment(&admin, bos.id, d("2026-12-31"))
+            .await
+            .unwrap();
+        s.end_assignment(&admin, first.id, d("2025-12-31"))
+            .await
+            .unwrap();
+        let after = s
+            .list_assignments(&AssignmentFilter {
+                member: Some(m0),
+                role: Some(role.id),
+            })
+            .await
+            .unwrap();
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].valid_to, Some(d("2026-12-31")));
+        assert!(matches!(
+            s.end_assignment(&admin, AssignmentId(first.id.0 + 999), d("2026-01-01"))
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    pub async fn people_mailboxes_and_leavers(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let s = &b.store;
+        let admin = Actor::system();
+        let m = fx.members[0].id;
+        let unit = s
+            .create_org_unit(&admin, m, "IT-afdelingen", None)
+            .await
+            .unwrap();
+        let sub = s
+            .create_org_unit(&admin, m, "Drift", Some(unit.id))
+            .await
+            .unwrap();
+        assert_eq!(sub.parent_id, Some(unit.id));
+        let other_unit = s
+            .create_org_unit(&admin, fx.members[1].id, "Andet", None)
+            .await
+            .unwrap();
+        let units = s.list_org_units(m).await.unwrap();
+        assert_eq!(
+            units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+            ["Drift", "IT-afdelingen"]
+        );
+
+        let mut input = person_input("Dorte Dal", "6f9a41c0-1d3e-4b7a-9c4e-0a1b2c3d4e5f");
+        input.org_unit_id = Some(sub.id);
+        let dorte = s.create_person(&admin, m, input.clone()).await.unwrap();
+        assert_eq!(dorte.org_unit_name.as_deref(), Some("Drift"));
+        // The external id is unique within the member.
+        assert!(matches!(
+            s.create_person(&admin, m, input.clone()).await,
+            Err(StoreError::Duplicate("person"))
+        ));
+        // Another member's unit is refused.
+        input.org_unit_id = Some(other_unit.id);
+        input.external_id = None;
+        match s.create_person(&admin, m, input).await {
+            Err(StoreError::Invalid(e)) => assert!(e.for_field("org_unit_id").is_some()),
+            other => panic!("{other:?}"),
+        }
+        let mut changed = person_input("Dorte Dal-Hansen", "6f9a41c0-1d3e-4b7a-9c4e-0a1b2c3d4e5f");
+        changed.phone = "+45 12 34 56 78".into();
+        let updated = s.update_person(&admin, dorte.id, changed).await.unwrap();
+        assert_eq!(
+            (
+                updated.name.as_str(),
+                updated.phone.as_str(),
+                updated.org_unit_id
+            ),
+            ("Dorte Dal-Hansen", "+45 12 34 56 78", None)
+        );
+
+        // Mailboxes: the member's general one and a role's.
+        let role = s
+            .create_role(&admin, role_input("ESDH-ansvarlig", None, "", true))
+            .await
+            .unwrap();
+        let general = s
+            .create_mailbox(
+                &admin,
+                m,
+                MailboxInput::parse(None, "Kommunens postkasse", "post@kommune.example").unwrap(),
+            )
+            .await
+            .unwrap();
+        let esdh = s
+            .create_mailbox(
+                &admin,
+                m,
+                MailboxInput::parse(Some(role.id.0), "ESDH", "esdh@kommune.example").unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(esdh.role_name.as_deref(), Some("ESDH-ansvarlig"));
+        assert_eq!(s.list_mailboxes(m).await.unwrap(), [general.clone(), esdh]);
+        s.delete_mailbox(&admin, general.id).await.unwrap();
+        assert_eq!(s.list_mailboxes(m).await.unwrap().len(), 1);
+        assert!(s.list_mailboxes(fx.members[1].id).await.unwrap().is_empty());
+
+        // Dorte holds the role alone from January; a colleague holds another
+        // role with her. When she leaves in June, her assignments end the
+        // day before, the history stays, and the emptied role is reported.
+        let erik = s
+            .create_person(&admin, m, person_input("Erik Eg", ""))
+            .await
+            .unwrap();
+        let shared = s
+            .create_role(
+                &admin,
+                role_input("Digitaliseringskoordinator", None, "", false),
+            )
+            .await
+            .unwrap();
+        for (r, p) in [
+            (role.id, dorte.id),
+            (shared.id, dorte.id),
+            (shared.id, erik.id),
+        ] {
+            s.assign_role(&admin, m, assignment(r, p, "2026-01-01", "", false))
+                .await
+                .unwrap();
+        }
+        // A future assignment of hers goes entirely.
+        let later = s
+            .create_role(&admin, role_input("Kontaktperson", None, "", false))
+            .await
+            .unwrap();
+        s.assign_role(
+            &admin,
+            m,
+            assignment(later.id, dorte.id, "2026-09-01", "", false),
+        )
+        .await
+        .unwrap();
+        // The same person cannot hold one role twice at once.
+        match s
+            .assign_role(
+                &admin,
+                m,
+                assignment(role.id, dorte.id, "2026-03-01", "2026-03-31", false),
+            )
+            .await
+        {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!(
+                    e.for_field("person_id").unwrap().code,
+                    "error-role-already-held"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        let emptied = s
+            .person_left(&admin, dorte.id, d("2026-06-15"))
+            .await
+            .unwrap();
+        assert_eq!(
+            emptied.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["ESDH-ansvarlig"]
+        );
+        let left = s.get_person(dorte.id).await.unwrap().unwrap();
+        assert!(left.left_at.is_some());
+        let hers: Vec<_> = s
+            .list_assignments(&AssignmentFilter {
+                member: Some(m),
+                role: None,
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.person_id == dorte.id)
+            .collect();
+        assert_eq!(hers.len(), 2, "history stays");
+        assert!(
+            hers.iter()
+                .all(|a| a.valid_to == Some(d("2026-06-14")) && a.person_left)
+        );
+        // Leaving twice changes nothing; a leaver cannot be given a role.
+        assert!(
+            s.person_left(&admin, dorte.id, d("2026-07-01"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        match s
+            .assign_role(
+                &admin,
+                m,
+                assignment(role.id, dorte.id, "2026-08-01", "", false),
+            )
+            .await
+        {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!(e.for_field("person_id").unwrap().code, "error-person-left")
+            }
+            other => panic!("{other:?}"),
+        }
+        // Those who left are listed last.
+        let people = s.list_people(m).await.unwrap();
+        assert_eq!(people.last().unwrap().id, dorte.id);
+    }
+
+    pub async fn gallery_writes_check_the_actor(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let s = &b.store;
+        let (m0, m1) = (fx.members[0].id, fx.members[1].id);
+        let user = fx.member_actor(0).await;
+        let a_admin = s
+            .create_user(
+                &Actor::system(),
+                new_user("admin-a", AccessRole::MemberAdmin, Some(m0)),
+            )
+            .await
+            .unwrap();
+        let a_admin = actor(&a_admin);
+        // A member administrator keeps their own member's gallery...
+        let p = s
+            .create_person(&a_admin, m0, person_input("Anne Ager", ""))
+            .await
+            .unwrap();
+        // ... not another member's, and not the catalogue.
+        for denied in [
+            s.create_person(&a_admin, m1, person_input("X", ""))
+                .await
+                .err(),
+            s.create_person(&user, m0, person_input("X", ""))
+                .await
+                .err(),
+            s.create_person(&fx.central, m0, person_input("X", ""))
+                .await
+                .err(),
+        ] {
+            assert!(matches!(denied, Some(StoreError::Forbidden)), "{denied:?}");
+        }
+        assert!(matches!(
+            s.create_role(&a_admin, role_input("R", None, "", false))
+                .await,
+            Err(StoreError::Forbidden)
+        ));
+        let b_admin = s
+            .create_user(
+                &Actor::system(),
+                new_user("admin-b", AccessRole::MemberAdmin, Some(m1)),
+            )
+            .await
+            .unwrap();
+        let b_admin = actor(&b_admin);
+        assert!(matches!(
+            s.update_person(&b_admin, p.id, person_input("Y", "")).await,
+            Err(StoreError::Forbidden)
+        ));
+        assert!(matches!(
+            s.person_left(&b_admin, p.id, d("2026-01-01")).await,
+            Err(StoreError::Forbidden)
+        ));
+        // Nothing was written by the refused calls.
+        assert_eq!(s.list_people(m0).await.unwrap().len(), 1);
+        assert!(s.list_people(m1).await.unwrap().is_empty());
     }
 
     pub async fn saml_assertions_are_used_once(b: Backend) {

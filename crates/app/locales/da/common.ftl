@@ -50,6 +50,16 @@ error-unknown-role = rollen findes ikke i rollekataloget.
 error-unknown-member = et af de valgte medlemmer findes ikke.
 error-unknown-region = regionen findes ikke.
 error-unknown-network = netværket findes ikke.
+error-unknown-org-unit = enheden findes ikke hos dette medlem.
+error-unknown-person = personen findes ikke hos dette medlem.
+error-person-left = personen er fratrådt og kan ikke få roller.
+error-email = skal være en e-mailadresse (navn@domæne.dk).
+error-max-holders = skal være et helt tal fra 1 til 1000, eller tomt for ingen grænse.
+error-to-before-from = til-datoen ligger før fra-datoen.
+error-role-already-held = personen har allerede rollen i den periode.
+error-role-max-holders = rollen har allerede det højeste antal indehavere i den periode.
+error-role-one-primary = rollen har allerede en primær indehaver i den periode.
+error-role-max-below-holders = et medlem har allerede flere indehavere på én gang; afslut nogle først.
 
 field-project_id = Projekt
 field-code = Kode

@@ -50,6 +50,16 @@ error-unknown-role = the role is not in the role catalogue.
 error-unknown-member = one of the chosen members does not exist.
 error-unknown-region = the region does not exist.
 error-unknown-network = the network does not exist.
+error-unknown-org-unit = the unit does not exist at this member.
+error-unknown-person = the person does not exist at this member.
+error-person-left = the person has left and cannot be given roles.
+error-email = must be an e-mail address (name@domain.dk).
+error-max-holders = must be a whole number from 1 to 1000, or empty for no limit.
+error-to-before-from = the to-date is before the from-date.
+error-role-already-held = the person already holds the role in that period.
+error-role-max-holders = the role already has the most holders allowed in that period.
+error-role-one-primary = the role already has a primary holder in that period.
+error-role-max-below-holders = a member already has more holders at once; end some first.
 
 field-project_id = Project
 field-code = Code

@@ -13,13 +13,16 @@ use sqlx::{AssertSqlSafe, FromRow, Pool};
 use tokio::sync::{mpsc, oneshot};
 
 use udrul_core::access::{AccessRole, Actor, Scope, Via};
+use udrul_core::gallery::{
+    Assignment, AssignmentInput, Mailbox, MailboxInput, OrgUnit, Person, PersonInput, RoleInput,
+};
 use udrul_core::input::{
     Audience, EndDateChange, FieldErrors, InstanceUpdate, ProjectInput, TaskInput,
 };
 use udrul_core::model::*;
 use udrul_core::store::{
-    AuditEntry, AuditFilter, NewMember, NewRobotToken, NewUser, Published, SeedStatus, Store,
-    StoreError, StoreResult, UserAccess, UserWithHash,
+    AssignmentFilter, AuditEntry, AuditFilter, NewMember, NewRobotToken, NewUser, Published,
+    SeedStatus, Store, StoreError, StoreResult, UserAccess, UserWithHash,
 };
 
 use super::{BACKEND, Db, dialect};
@@ -275,6 +278,8 @@ impl UserRow {
 // The access and audit steps; after the user row, which they use.
 #[path = "access.rs"]
 mod access;
+#[path = "gallery.rs"]
+mod gallery;
 use access::{
     AuditRow, ROBOT_TOKEN_SQL, RobotTokenRow, audit, check_project, json, lock_user, token_json,
 };
@@ -1137,18 +1142,7 @@ impl Store for SqlStore {
 
     async fn list_roles(&self) -> StoreResult<Vec<Role>> {
         let mut c = self.read().await?;
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, name FROM roles ORDER BY name, id")
-                .fetch_all(&mut *c)
-                .await
-                .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name)| Role {
-                id: RoleId(id),
-                name,
-            })
-            .collect())
+        gallery::roles(&mut c, "", None).await
     }
 
     async fn ensure_role(&self, name: &str) -> StoreResult<Role> {
@@ -1163,10 +1157,100 @@ impl Store for SqlStore {
             .fetch_one(&mut *c)
             .await
             .map_err(db)?;
-        Ok(Role {
-            id: RoleId(id),
-            name: name.to_string(),
-        })
+        gallery::roles(&mut c, "WHERE r.id = $1", Some(id))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn get_role(&self, id: RoleId) -> StoreResult<Option<Role>> {
+        let mut c = self.read().await?;
+        Ok(gallery::roles(&mut c, "WHERE r.id = $1", Some(id.0))
+            .await?
+            .pop())
+    }
+
+    async fn create_role(&self, by: &Actor, r: RoleInput) -> StoreResult<Role> {
+        gallery::create_role(self, by, r).await
+    }
+
+    async fn update_role(&self, by: &Actor, id: RoleId, r: RoleInput) -> StoreResult<Role> {
+        gallery::update_role(self, by, id, r).await
+    }
+
+    // --- people, org units, mailboxes, role gallery ---------------------------------
+
+    async fn list_org_units(&self, member: MemberId) -> StoreResult<Vec<OrgUnit>> {
+        gallery::list_org_units(self, member).await
+    }
+
+    async fn create_org_unit(
+        &self,
+        by: &Actor,
+        member: MemberId,
+        name: &str,
+        parent: Option<OrgUnitId>,
+    ) -> StoreResult<OrgUnit> {
+        gallery::create_org_unit(self, by, member, name, parent).await
+    }
+
+    async fn list_people(&self, member: MemberId) -> StoreResult<Vec<Person>> {
+        gallery::list_people(self, member).await
+    }
+
+    async fn get_person(&self, id: PersonId) -> StoreResult<Option<Person>> {
+        gallery::get_person(self, id).await
+    }
+
+    async fn create_person(
+        &self,
+        by: &Actor,
+        member: MemberId,
+        p: PersonInput,
+    ) -> StoreResult<Person> {
+        gallery::create_person(self, by, member, p).await
+    }
+
+    async fn update_person(&self, by: &Actor, id: PersonId, p: PersonInput) -> StoreResult<Person> {
+        gallery::update_person(self, by, id, p).await
+    }
+
+    async fn person_left(&self, by: &Actor, id: PersonId, on: NaiveDate) -> StoreResult<Vec<Role>> {
+        gallery::person_left(self, by, id, on).await
+    }
+
+    async fn list_mailboxes(&self, member: MemberId) -> StoreResult<Vec<Mailbox>> {
+        gallery::list_mailboxes(self, member).await
+    }
+
+    async fn create_mailbox(
+        &self,
+        by: &Actor,
+        member: MemberId,
+        m: MailboxInput,
+    ) -> StoreResult<Mailbox> {
+        gallery::create_mailbox(self, by, member, m).await
+    }
+
+    async fn delete_mailbox(&self, by: &Actor, id: MailboxId) -> StoreResult<()> {
+        gallery::delete_mailbox(self, by, id).await
+    }
+
+    async fn list_assignments(&self, f: &AssignmentFilter) -> StoreResult<Vec<Assignment>> {
+        gallery::list_assignments(self, f).await
+    }
+
+    async fn assign_role(
+        &self,
+        by: &Actor,
+        member: MemberId,
+        a: AssignmentInput,
+    ) -> StoreResult<Assignment> {
+        gallery::assign_role(self, by, member, a).await
+    }
+
+    async fn end_assignment(&self, by: &Actor, id: AssignmentId, on: NaiveDate) -> StoreResult<()> {
+        gallery::end_assignment(self, by, id, on).await
     }
 
     // --- users and credentials ----------------------------------------------------

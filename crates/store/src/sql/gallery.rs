@@ -1,0 +1,719 @@
+//! The role catalogue's rules and each member's people, org units, function
+//! mailboxes and role gallery (issue 4). Part of `sql/store.rs` (compiled
+//! once per backend the same way); `impl Store` calls these.
+//!
+//! Every change checks the actor in the writing transaction, audits there,
+//! and, for assignments, locks the member row first so that two concurrent
+//! assignments cannot both pass the holder limits (PostgreSQL; SQLite has
+//! one writer).
+
+use super::access::{audit, json};
+use super::*;
+use udrul_core::gallery::{
+    self, Assignment, AssignmentInput, Mailbox, MailboxInput, OrgUnit, Person, PersonInput,
+    RoleInput,
+};
+use udrul_core::store::AssignmentFilter;
+
+// --- rows ---------------------------------------------------------------------
+
+const ROLE_SQL: &str = "SELECT r.id, r.name, r.description, r.project_id, p.name AS project_name, \
+     r.max_holders, r.required FROM roles r LEFT JOIN projects p ON p.id = r.project_id";
+
+#[derive(FromRow)]
+pub(super) struct RoleRow {
+    id: i64,
+    name: String,
+    description: String,
+    project_id: Option<i64>,
+    project_name: Option<String>,
+    max_holders: Option<i64>,
+    required: bool,
+}
+
+impl From<RoleRow> for Role {
+    fn from(r: RoleRow) -> Role {
+        Role {
+            id: RoleId(r.id),
+            name: r.name,
+            description: r.description,
+            project_id: r.project_id.map(ProjectId),
+            project_name: r.project_name,
+            max_holders: r.max_holders.and_then(|n| u32::try_from(n).ok()),
+            required: r.required,
+        }
+    }
+}
+
+pub(super) async fn roles(c: &mut Conn, filter: &str, id: Option<i64>) -> StoreResult<Vec<Role>> {
+    let sql = format!("{ROLE_SQL} {filter} ORDER BY r.name, r.id");
+    let mut q = sqlx::query_as::<Db, RoleRow>(AssertSqlSafe(sql));
+    if let Some(id) = id {
+        q = q.bind(id);
+    }
+    let rows = q.fetch_all(&mut *c).await.map_err(db)?;
+    Ok(rows.into_iter().map(Role::from).collect())
+}
+
+async fn role(c: &mut Conn, id: RoleId) -> StoreResult<Option<Role>> {
+    Ok(roles(c, "WHERE r.id = $1", Some(id.0)).await?.pop())
+}
+
+#[derive(FromRow)]
+struct OrgUnitRow {
+    id: i64,
+    member_id: i64,
+    external_id: Option<String>,
+    name: String,
+    parent_id: Option<i64>,
+    removed_at: Option<DateTime<Utc>>,
+}
+
+impl From<OrgUnitRow> for OrgUnit {
+    fn from(r: OrgUnitRow) -> OrgUnit {
+        OrgUnit {
+            id: OrgUnitId(r.id),
+            member_id: MemberId(r.member_id),
+            external_id: r.external_id,
+            name: r.name,
+            parent_id: r.parent_id.map(OrgUnitId),
+            removed: r.removed_at.is_some(),
+        }
+    }
+}
+
+const PERSON_SQL: &str = "SELECT pe.id, pe.member_id, pe.external_id, pe.name, pe.email, pe.phone, \
+     pe.title, pe.org_unit_id, o.name AS org_unit_name, pe.left_at \
+     FROM people pe LEFT JOIN org_units o ON o.id = pe.org_unit_id";
+
+#[derive(FromRow)]
+struct PersonRow {
+    id: i64,
+    member_id: i64,
+    external_id: Option<String>,
+    name: String,
+    email: String,
+    phone: String,
+    title: String,
+    org_unit_id: Option<i64>,
+    org_unit_name: Option<String>,
+    left_at: Option<DateTime<Utc>>,
+}
+
+impl From<PersonRow> for Person {
+    fn from(r: PersonRow) -> Person {
+        Person {
+            id: PersonId(r.id),
+            member_id: MemberId(r.member_id),
+            external_id: r.external_id,
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            title: r.title,
+            org_unit_id: r.org_unit_id.map(OrgUnitId),
+            org_unit_name: r.org_unit_name,
+            left_at: r.left_at,
+        }
+    }
+}
+
+async fn person(c: &mut Conn, id: PersonId) -> StoreResult<Option<Person>> {
+    let row: Option<PersonRow> =
+        sqlx::query_as(AssertSqlSafe(format!("{PERSON_SQL} WHERE pe.id = $1")))
+            .bind(id.0)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db)?;
+    Ok(row.map(Person::from))
+}
+
+const MAILBOX_SQL: &str = "SELECT m.id, m.member_id, m.role_id, r.name AS role_name, m.name, m.email \
+     FROM mailboxes m LEFT JOIN roles r ON r.id = m.role_id";
+
+#[derive(FromRow)]
+struct MailboxRow {
+    id: i64,
+    member_id: i64,
+    role_id: Option<i64>,
+    role_name: Option<String>,
+    name: String,
+    email: String,
+}
+
+impl From<MailboxRow> for Mailbox {
+    fn from(r: MailboxRow) -> Mailbox {
+        Mailbox {
+            id: MailboxId(r.id),
+            member_id: MemberId(r.member_id),
+            role_id: r.role_id.map(RoleId),
+            role_name: r.role_name,
+            name: r.name,
+            email: r.email,
+        }
+    }
+}
+
+const ASSIGNMENT_SQL: &str = "SELECT a.id, a.member_id, a.role_id, r.name AS role_name, a.person_id, \
+     pe.name AS person_name, pe.email AS person_email, pe.left_at AS person_left_at, \
+     a.valid_from, a.valid_to, a.is_primary \
+     FROM role_assignments a JOIN roles r ON r.id = a.role_id JOIN people pe ON pe.id = a.person_id";
+
+#[derive(FromRow)]
+struct AssignmentRow {
+    id: i64,
+    member_id: i64,
+    role_id: i64,
+    role_name: String,
+    person_id: i64,
+    person_name: String,
+    person_email: String,
+    person_left_at: Option<DateTime<Utc>>,
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+    is_primary: bool,
+}
+
+impl From<AssignmentRow> for Assignment {
+    fn from(r: AssignmentRow) -> Assignment {
+        Assignment {
+            id: AssignmentId(r.id),
+            member_id: MemberId(r.member_id),
+            role_id: RoleId(r.role_id),
+            role_name: r.role_name,
+            person_id: PersonId(r.person_id),
+            person_name: r.person_name,
+            person_email: r.person_email,
+            person_left: r.person_left_at.is_some(),
+            valid_from: r.valid_from,
+            valid_to: r.valid_to,
+            is_primary: r.is_primary,
+        }
+    }
+}
+
+async fn assignments(
+    c: &mut Conn,
+    member: Option<MemberId>,
+    role: Option<RoleId>,
+) -> StoreResult<Vec<Assignment>> {
+    let sql = format!(
+        "{ASSIGNMENT_SQL} WHERE ($1 IS NULL OR a.member_id = $1) AND ($2 IS NULL OR a.role_id = $2) \
+         ORDER BY r.name, a.member_id, a.valid_from, pe.name, a.id"
+    );
+    let rows: Vec<AssignmentRow> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(member.map(|m| m.0))
+        .bind(role.map(|r| r.0))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db)?;
+    Ok(rows.into_iter().map(Assignment::from).collect())
+}
+
+/// The member exists, and `by` may keep its gallery; locks the member row
+/// for the rest of the transaction.
+async fn lock_member(c: &mut Conn, by: &Actor, member: MemberId) -> StoreResult<()> {
+    if !by.can_manage_gallery(member) {
+        return Err(StoreError::Forbidden);
+    }
+    let found: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT id FROM members WHERE id = $1{}",
+        dialect::FOR_UPDATE
+    )))
+    .bind(member.0)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+fn gallery_entry(
+    action: &'static str,
+    object_type: &'static str,
+    id: i64,
+    member: MemberId,
+) -> AuditEntry {
+    AuditEntry {
+        action,
+        object_type,
+        object_id: Some(id),
+        member_id: Some(member),
+        ..AuditEntry::default()
+    }
+}
+
+// --- the catalogue ----------------------------------------------------------------
+
+pub(super) async fn create_role(s: &SqlStore, by: &Actor, r: RoleInput) -> StoreResult<Role> {
+    if !by.can_manage_catalogue() {
+        return Err(StoreError::Forbidden);
+    }
+    let mut tx = s.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO roles (name, description, project_id, max_holders, required) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(&r.name)
+    .bind(&r.description)
+    .bind(r.project_id.map(|p| p.0))
+    .bind(r.max_holders.map(i64::from))
+    .bind(r.required)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| insert_error(e, "role", Some(("project_id", "error-unknown-project"))))?;
+    let role = role(&mut tx, RoleId(id))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit(
+        &mut tx,
+        Some(by),
+        AuditEntry {
+            action: "role.create",
+            object_type: "role",
+            object_id: Some(id),
+            after: json(&role),
+            ..AuditEntry::default()
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(db)?;
+    Ok(role)
+}
+
+pub(super) async fn update_role(
+    s: &SqlStore,
+    by: &Actor,
+    id: RoleId,
+    r: RoleInput,
+) -> StoreResult<Role> {
+    if !by.can_manage_catalogue() {
+        return Err(StoreError::Forbidden);
+    }
+    let mut tx = s.begin().await?;
+    let before = role(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    if let Some(max) = r.max_holders {
+        // No member may already have more holders at once than the new limit.
+        let all = assignments(&mut tx, None, Some(id)).await?;
+        let mut by_member: HashMap<MemberId, Vec<gallery::Span>> = HashMap::new();
+        for a in &all {
+            by_member
+                .entry(a.member_id)
+                .or_default()
+                .push(gallery::Span {
+                    from: a.valid_from,
+                    to: a.valid_to,
+                });
+        }
+        if by_member
+            .values()
+            .any(|spans| gallery::most_at_once(spans) > max as usize)
+        {
+            return Err(invalid("max_holders", "error-role-max-below-holders"));
+        }
+    }
+    sqlx::query(
+        "UPDATE roles SET name = $1, description = $2, project_id = $3, max_holders = $4, \
+         required = $5 WHERE id = $6",
+    )
+    .bind(&r.name)
+    .bind(&r.description)
+    .bind(r.project_id.map(|p| p.0))
+    .bind(r.max_holders.map(i64::from))
+    .bind(r.required)
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| insert_error(e, "role", Some(("project_id", "error-unknown-project"))))?;
+    let after = role(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    audit(
+        &mut tx,
+        Some(by),
+        AuditEntry {
+            action: "role.update",
+            object_type: "role",
+            object_id: Some(id.0),
+            before: json(&before),
+            after: json(&after),
+            ..AuditEntry::default()
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(db)?;
+    Ok(after)
+}
+
+// --- org units, people, mailboxes ------------------------------------------------------
+
+pub(super) async fn list_org_units(s: &SqlStore, member: MemberId) -> StoreResult<Vec<OrgUnit>> {
+    let mut c = s.read().await?;
+    let rows: Vec<OrgUnitRow> = sqlx::query_as(
+        "SELECT id, member_id, external_id, name, parent_id, removed_at FROM org_units \
+         WHERE member_id = $1 ORDER BY name, id",
+    )
+    .bind(member.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db)?;
+    Ok(rows.into_iter().map(OrgUnit::from).collect())
+}
+
+pub(super) async fn create_org_unit(
+    s: &SqlStore,
+    by: &Actor,
+    member: MemberId,
+    name: &str,
+    parent: Option<OrgUnitId>,
+) -> StoreResult<OrgUnit> {
+    let mut tx = s.begin().await?;
+    lock_member(&mut tx, by, member).await?;
+    if let Some(p) = parent {
+        check_unit(&mut tx, member, p, "parent_id").await?;
+    }
+    let row: OrgUnitRow = sqlx::query_as(
+        "INSERT INTO org_units (member_id, name, parent_id) VALUES ($1, $2, $3) \
+         RETURNING id, member_id, external_id, name, parent_id, removed_at",
+    )
+    .bind(member.0)
+    .bind(name)
+    .bind(parent.map(|p| p.0))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    let unit = OrgUnit::from(row);
+    let mut entry = gallery_entry("org_unit.create", "org_unit", unit.id.0, member);
+    entry.after = json(&unit);
+    audit(&mut tx, Some(by), entry).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(unit)
+}
+
+/// `unit` is one of `member`'s org units (else `Invalid` on `field`).
+async fn check_unit(
+    c: &mut Conn,
+    member: MemberId,
+    unit: OrgUnitId,
+    field: &'static str,
+) -> StoreResult<()> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM org_units WHERE id = $1 AND member_id = $2")
+            .bind(unit.0)
+            .bind(member.0)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db)?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| invalid(field, "error-unknown-org-unit"))
+}
+
+pub(super) async fn list_people(s: &SqlStore, member: MemberId) -> StoreResult<Vec<Person>> {
+    let mut c = s.read().await?;
+    let rows: Vec<PersonRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{PERSON_SQL} WHERE pe.member_id = $1 ORDER BY (pe.left_at IS NOT NULL), pe.name, pe.id"
+    )))
+    .bind(member.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db)?;
+    Ok(rows.into_iter().map(Person::from).collect())
+}
+
+pub(super) async fn get_person(s: &SqlStore, id: PersonId) -> StoreResult<Option<Person>> {
+    let mut c = s.read().await?;
+    person(&mut c, id).await
+}
+
+pub(super) async fn create_person(
+    s: &SqlStore,
+    by: &Actor,
+    member: MemberId,
+    p: PersonInput,
+) -> StoreResult<Person> {
+    let mut tx = s.begin().await?;
+    lock_member(&mut tx, by, member).await?;
+    if let Some(u) = p.org_unit_id {
+        check_unit(&mut tx, member, u, "org_unit_id").await?;
+    }
+    let at = now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO people (member_id, external_id, name, email, phone, title, org_unit_id, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(member.0)
+    .bind(&p.external_id)
+    .bind(&p.name)
+    .bind(&p.email)
+    .bind(&p.phone)
+    .bind(&p.title)
+    .bind(p.org_unit_id.map(|u| u.0))
+    .bind(at)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| insert_error(e, "person", None))?;
+    let person = person(&mut tx, PersonId(id))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut entry = gallery_entry("person.create", "person", id, member);
+    entry.after = json(&person);
+    audit(&mut tx, Some(by), entry).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(person)
+}
+
+pub(super) async fn update_person(
+    s: &SqlStore,
+    by: &Actor,
+    id: PersonId,
+    p: PersonInput,
+) -> StoreResult<Person> {
+    let mut tx = s.begin().await?;
+    let before = person(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    lock_member(&mut tx, by, before.member_id).await?;
+    if let Some(u) = p.org_unit_id {
+        check_unit(&mut tx, before.member_id, u, "org_unit_id").await?;
+    }
+    sqlx::query(
+        "UPDATE people SET external_id = $1, name = $2, email = $3, phone = $4, title = $5, \
+         org_unit_id = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(&p.external_id)
+    .bind(&p.name)
+    .bind(&p.email)
+    .bind(&p.phone)
+    .bind(&p.title)
+    .bind(p.org_unit_id.map(|u| u.0))
+    .bind(now())
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| insert_error(e, "person", None))?;
+    let after = person(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    if after != before {
+        let mut entry = gallery_entry("person.update", "person", id.0, after.member_id);
+        entry.before = json(&before);
+        entry.after = json(&after);
+        audit(&mut tx, Some(by), entry).await?;
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(after)
+}
+
+pub(super) async fn person_left(
+    s: &SqlStore,
+    by: &Actor,
+    id: PersonId,
+    on: NaiveDate,
+) -> StoreResult<Vec<Role>> {
+    let mut tx = s.begin().await?;
+    let before = person(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    let member = before.member_id;
+    lock_member(&mut tx, by, member).await?;
+    if before.left_at.is_some() {
+        tx.commit().await.map_err(db)?;
+        return Ok(Vec::new());
+    }
+    let held = assignments(&mut tx, Some(member), None).await?;
+    let theirs: Vec<&Assignment> = held.iter().filter(|a| a.person_id == id).collect();
+    let last_day = on.pred_opt().unwrap_or(on);
+    for a in &theirs {
+        end(&mut tx, a, last_day).await?;
+    }
+    sqlx::query("UPDATE people SET left_at = $1, updated_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    let after = person(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    let mut entry = gallery_entry("person.left", "person", id.0, member);
+    entry.before = json(&before);
+    entry.after = json(&after);
+    audit(&mut tx, Some(by), entry).await?;
+    // The roles they held that nobody else holds now.
+    let now_held = assignments(&mut tx, Some(member), None).await?;
+    let mut emptied = Vec::new();
+    let mut seen = BTreeSet::new();
+    for a in theirs.into_iter().filter(|a| a.on(on)) {
+        if seen.insert(a.role_id)
+            && gallery::filled(&now_held, a.role_id, on) == gallery::Filled::Empty
+            && let Some(r) = role(&mut tx, a.role_id).await?
+        {
+            emptied.push(r);
+        }
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(emptied)
+}
+
+pub(super) async fn list_mailboxes(s: &SqlStore, member: MemberId) -> StoreResult<Vec<Mailbox>> {
+    let mut c = s.read().await?;
+    let rows: Vec<MailboxRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{MAILBOX_SQL} WHERE m.member_id = $1 ORDER BY (m.role_id IS NOT NULL), r.name, m.name, m.id"
+    )))
+    .bind(member.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db)?;
+    Ok(rows.into_iter().map(Mailbox::from).collect())
+}
+
+pub(super) async fn create_mailbox(
+    s: &SqlStore,
+    by: &Actor,
+    member: MemberId,
+    m: MailboxInput,
+) -> StoreResult<Mailbox> {
+    let mut tx = s.begin().await?;
+    lock_member(&mut tx, by, member).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO mailboxes (member_id, role_id, name, email, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(member.0)
+    .bind(m.role_id.map(|r| r.0))
+    .bind(&m.name)
+    .bind(&m.email)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| insert_error(e, "mailbox", Some(("role_id", "error-unknown-role"))))?;
+    let row: MailboxRow = sqlx::query_as(AssertSqlSafe(format!("{MAILBOX_SQL} WHERE m.id = $1")))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    let mailbox = Mailbox::from(row);
+    let mut entry = gallery_entry("mailbox.create", "mailbox", id, member);
+    entry.after = json(&mailbox);
+    audit(&mut tx, Some(by), entry).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(mailbox)
+}
+
+pub(super) async fn delete_mailbox(s: &SqlStore, by: &Actor, id: MailboxId) -> StoreResult<()> {
+    let mut tx = s.begin().await?;
+    let row: Option<MailboxRow> =
+        sqlx::query_as(AssertSqlSafe(format!("{MAILBOX_SQL} WHERE m.id = $1")))
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+    let mailbox = Mailbox::from(row.ok_or(StoreError::NotFound)?);
+    lock_member(&mut tx, by, mailbox.member_id).await?;
+    sqlx::query("DELETE FROM mailboxes WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    let mut entry = gallery_entry("mailbox.delete", "mailbox", id.0, mailbox.member_id);
+    entry.before = json(&mailbox);
+    audit(&mut tx, Some(by), entry).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(())
+}
+
+// --- the role gallery ----------------------------------------------------------------
+
+pub(super) async fn list_assignments(
+    s: &SqlStore,
+    f: &AssignmentFilter,
+) -> StoreResult<Vec<Assignment>> {
+    let mut c = s.read().await?;
+    assignments(&mut c, f.member, f.role).await
+}
+
+pub(super) async fn assign_role(
+    s: &SqlStore,
+    by: &Actor,
+    member: MemberId,
+    a: AssignmentInput,
+) -> StoreResult<Assignment> {
+    let mut tx = s.begin().await?;
+    lock_member(&mut tx, by, member).await?;
+    let role = role(&mut tx, a.role_id)
+        .await?
+        .ok_or_else(|| invalid("role_id", "error-unknown-role"))?;
+    let holder = person(&mut tx, a.person_id).await?;
+    match holder {
+        Some(p) if p.member_id == member && p.left_at.is_none() => {}
+        Some(p) if p.member_id == member => return Err(invalid("person_id", "error-person-left")),
+        _ => return Err(invalid("person_id", "error-unknown-person")),
+    }
+    let others = assignments(&mut tx, Some(member), Some(a.role_id)).await?;
+    if let Err(code) = gallery::check_assignment(
+        role.max_holders,
+        &others,
+        a.person_id,
+        a.span(),
+        a.is_primary,
+    ) {
+        return Err(invalid("person_id", code));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO role_assignments (member_id, role_id, person_id, valid_from, valid_to, \
+         is_primary, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(member.0)
+    .bind(a.role_id.0)
+    .bind(a.person_id.0)
+    .bind(a.valid_from)
+    .bind(a.valid_to)
+    .bind(a.is_primary)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    let made = assignment(&mut tx, AssignmentId(id)).await?;
+    let mut entry = gallery_entry("role.assign", "role_assignment", id, member);
+    entry.after = json(&made);
+    audit(&mut tx, Some(by), entry).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(made)
+}
+
+async fn assignment(c: &mut Conn, id: AssignmentId) -> StoreResult<Assignment> {
+    let row: Option<AssignmentRow> =
+        sqlx::query_as(AssertSqlSafe(format!("{ASSIGNMENT_SQL} WHERE a.id = $1")))
+            .bind(id.0)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db)?;
+    row.map(Assignment::from).ok_or(StoreError::NotFound)
+}
+
+/// Ends `a` with `last_day` as its last day, or removes it if it would not
+/// have begun by then. Already ended earlier: unchanged.
+async fn end(c: &mut Conn, a: &Assignment, last_day: NaiveDate) -> StoreResult<()> {
+    if last_day < a.valid_from {
+        sqlx::query("DELETE FROM role_assignments WHERE id = $1")
+            .bind(a.id.0)
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
+    } else if a.valid_to.is_none_or(|to| to > last_day) {
+        sqlx::query("UPDATE role_assignments SET valid_to = $1 WHERE id = $2")
+            .bind(last_day)
+            .bind(a.id.0)
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+pub(super) async fn end_assignment(
+    s: &SqlStore,
+    by: &Actor,
+    id: AssignmentId,
+    on: NaiveDate,
+) -> StoreResult<()> {
+    let mut tx = s.begin().await?;
+    let before = assignment(&mut tx, id).await?;
+    lock_member(&mut tx, by, before.member_id).await?;
+    end(&mut tx, &before, on).await?;
+    let mut entry = gallery_entry("role.unassign", "role_assignment", id.0, before.member_id);
+    entry.before = json(&before);
+    entry.after = assignment(&mut tx, id).await.ok().and_then(|a| json(&a));
+    audit(&mut tx, Some(by), entry).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(())
+}
