@@ -196,6 +196,7 @@ pub async fn seed(store: &dyn Store, password_hash: &str) -> anyhow::Result<Demo
         .flat_map(|t| t.target_roles.iter().map(String::as_str))
         .collect();
     let base = seed_base(store, password_hash, &target_roles).await?;
+    seed_gallery(store, &base).await?;
 
     let mut project_ids: HashMap<String, ProjectId> = HashMap::new();
     for t in tasks.iter().chain(std::iter::once(&draft)) {
@@ -698,6 +699,118 @@ async fn create_user(
         )
         .await
         .with_context(|| format!("user {username}"))
+}
+
+/// The catalogue's rules for the domain's roles: (name, description,
+/// most holders, required).
+const ROLE_RULES: &[(&str, &str, Option<u32>, bool)] = &[
+    (
+        "KLIK-administrator",
+        "Vedligeholder kommunens rollegalleri, personer og kontaktliste.",
+        Some(2),
+        true,
+    ),
+    (
+        "KOMBIT-programleder",
+        "Kommunens samlede kontakt for programmerne; får alle udsendelser.",
+        Some(1),
+        true,
+    ),
+    (
+        "Infrastrukturansvarlig",
+        "Ansvarlig for netværk, adgang og den fælleskommunale infrastruktur.",
+        None,
+        true,
+    ),
+    (
+        "Systemansvarlig",
+        "Ansvarlig for en løsnings drift og opsætning i kommunen.",
+        None,
+        false,
+    ),
+    (
+        "ESDH-ansvarlig",
+        "Ansvarlig for kommunens ESDH-system og dets integrationer.",
+        None,
+        false,
+    ),
+];
+
+/// Every member's role gallery, made up: its four people (the names its
+/// tasks use), a general mailbox, and the domain's roles held by them. To
+/// show the gallery's warnings, every seventh member has no
+/// infrastructure lead, and at every eleventh the one it had has left.
+async fn seed_gallery(store: &dyn Store, base: &Base) -> anyhow::Result<()> {
+    use udrul_core::gallery::{AssignmentInput, MailboxInput, PersonInput, RoleInput};
+    let sys = Actor::system();
+    let mut by_name = HashMap::new();
+    for r in store.list_roles().await? {
+        by_name.insert(r.name.clone(), r);
+    }
+    for (name, description, max, required) in ROLE_RULES {
+        let Some(r) = by_name.get(*name) else {
+            continue;
+        };
+        let input = RoleInput::parse(
+            name,
+            description,
+            None,
+            &max.map(|n| n.to_string()).unwrap_or_default(),
+            *required,
+        )
+        .map_err(|e| anyhow::anyhow!("role {name}: {e}"))?;
+        store.update_role(&sys, r.id, input).await?;
+    }
+    let from = date(2024, 1, 1);
+    let left_on = shift(status_date(), -30);
+    for (i, (member, names)) in base.members.iter().zip(&base.staff).enumerate() {
+        let mut people = Vec::new();
+        for name in names {
+            let email = format!(
+                "{}.{}@demo.udrul.invalid",
+                name.to_lowercase().replace(' ', "."),
+                member.code
+            );
+            let input = PersonInput::parse("", name, &email, "", "", None)
+                .map_err(|e| anyhow::anyhow!("person {name}: {e}"))?;
+            people.push(store.create_person(&sys, member.id, input).await?);
+        }
+        let general = MailboxInput::parse(
+            None,
+            &format!("{} Kommune", member.name),
+            &format!("post.{}@demo.udrul.invalid", member.code),
+        )
+        .map_err(|e| anyhow::anyhow!("mailbox {}: {e}", member.code))?;
+        store.create_mailbox(&sys, member.id, general).await?;
+        // (role, holder, primary)
+        let holdings = [
+            ("KLIK-administrator", 1, true),
+            ("KOMBIT-programleder", 0, true),
+            ("Infrastrukturansvarlig", 2, false),
+            ("Systemansvarlig", 3, false),
+            ("ESDH-ansvarlig", 2, false),
+        ];
+        for (role, who, primary) in holdings {
+            if role == "Infrastrukturansvarlig" && i % 7 == 3 {
+                continue;
+            }
+            let Some(r) = by_name.get(role) else {
+                continue;
+            };
+            let a = AssignmentInput {
+                role_id: r.id,
+                person_id: people[who].id,
+                valid_from: from,
+                valid_to: None,
+                is_primary: primary,
+            };
+            store.assign_role(&sys, member.id, a).await?;
+        }
+        if i % 11 == 5 {
+            store.person_left(&sys, people[2].id, left_on).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The role catalogue: the tasks' target roles, then the domain's roles not

@@ -11,6 +11,46 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+/// A file download: its type, its name and its bytes.
+pub fn download(content_type: &'static str, name: &str, body: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `<prefix>-<name as ASCII letters, digits and ->.<ext>`, or the id when
+/// nothing of the name is left: a file name every system takes.
+pub fn file_name(prefix: &str, name: &str, id: i64, ext: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    let slug = if slug.is_empty() {
+        id.to_string()
+    } else {
+        slug.to_string()
+    };
+    format!("{prefix}-{slug}.{ext}")
+}
+
+pub const CSV: &str = "text/csv; charset=utf-8";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),

@@ -102,6 +102,13 @@ struct Targets {
     other_user: i64,
     /// A live robot token of member B.
     other_token: i64,
+    /// Member B, and a person, a role holding and a mailbox of member B.
+    other_member: i64,
+    other_person: i64,
+    other_assignment: i64,
+    other_mailbox: i64,
+    /// A role of the catalogue (central pages only).
+    role: i64,
 }
 
 /// What a request of the walk sends, by the kind of caller.
@@ -188,6 +195,16 @@ fn concrete(pattern: &str, t: &Targets) -> String {
             t.other_user
         } else if before.ends_with("/tokens/") {
             t.other_token
+        } else if before.ends_with("/members/") {
+            t.other_member
+        } else if before.ends_with("/people/") {
+            t.other_person
+        } else if before.ends_with("/assignments/") {
+            t.other_assignment
+        } else if before.ends_with("/mailboxes/") {
+            t.other_mailbox
+        } else if before.ends_with("/roles/") {
+            t.role
         } else {
             panic!(
                 "{pattern}: the isolation test does not know which object {} names; \
@@ -252,12 +269,60 @@ async fn targets(app: &TestApp) -> Targets {
     let (_, other_token) = app
         .robot_token_for(&sys, b_robot.id, &udrul_core::Permission::ALL, day)
         .await;
+    // Member B's gallery: a person holding a role, and a mailbox.
+    let b = app.fx.members[1].id;
+    let role = app
+        .store
+        .ensure_role("Infrastrukturansvarlig")
+        .await
+        .unwrap();
+    let person = app
+        .store
+        .create_person(
+            &sys,
+            b,
+            udrul_core::gallery::PersonInput::parse("", "Person B", "b@b.example", "", "", None)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let holding = app
+        .store
+        .assign_role(
+            &sys,
+            b,
+            udrul_core::gallery::AssignmentInput::parse(
+                role.id.0,
+                person.id.0,
+                "2026-01-01",
+                "",
+                false,
+                udrul_core::calendar::today(),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let mailbox = app
+        .store
+        .create_mailbox(
+            &sys,
+            b,
+            udrul_core::gallery::MailboxInput::parse(None, "Post B", "post@b.example").unwrap(),
+        )
+        .await
+        .unwrap();
     Targets {
         other_instance: other.id.0,
         task: task.id.0,
         project: app.fx.project.id.0,
         other_user: app.fx.b_user.id.0,
         other_token,
+        other_member: b.0,
+        other_person: person.id.0,
+        other_assignment: holding.id.0,
+        other_mailbox: mailbox.id.0,
+        role: role.id.0,
     }
 }
 

@@ -199,10 +199,12 @@ pub trait Store: Send + Sync + 'static {
         member: MemberId,
         m: MailboxInput,
     ) -> StoreResult<Mailbox>;
+    async fn get_mailbox(&self, id: MailboxId) -> StoreResult<Option<Mailbox>>;
     async fn delete_mailbox(&self, by: &Actor, id: MailboxId) -> StoreResult<()>;
     /// Assignments of a member (`member`), of a role across members
     /// (`role`), or both; by role name, then from-date.
     async fn list_assignments(&self, f: &AssignmentFilter) -> StoreResult<Vec<Assignment>>;
+    async fn get_assignment(&self, id: AssignmentId) -> StoreResult<Option<Assignment>>;
     /// Checks the role's rules (`gallery::check_assignment`) against the
     /// member's other assignments of it, in the writing transaction.
     async fn assign_role(

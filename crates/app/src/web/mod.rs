@@ -9,12 +9,14 @@ use crate::state::AppState;
 
 pub mod admin;
 pub mod audit;
+pub mod gallery;
 pub mod home;
 pub mod instances;
 pub mod language;
 pub mod login;
 pub mod pages;
 pub mod projects;
+pub mod roles;
 pub mod tasks;
 
 /// A page route: its path and its handlers.
@@ -46,6 +48,8 @@ pub fn routes() -> Vec<Route> {
     all.extend(tasks::routes());
     all.extend(admin::routes());
     all.extend(audit::routes());
+    all.extend(gallery::routes());
+    all.extend(roles::routes());
     all
 }
 

@@ -576,12 +576,9 @@ pub(super) async fn create_mailbox(
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| insert_error(e, "mailbox", Some(("role_id", "error-unknown-role"))))?;
-    let row: MailboxRow = sqlx::query_as(AssertSqlSafe(format!("{MAILBOX_SQL} WHERE m.id = $1")))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-    let mailbox = Mailbox::from(row);
+    let mailbox = mailbox(&mut tx, MailboxId(id))
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let mut entry = gallery_entry("mailbox.create", "mailbox", id, member);
     entry.after = json(&mailbox);
     audit(&mut tx, Some(by), entry).await?;
@@ -589,15 +586,24 @@ pub(super) async fn create_mailbox(
     Ok(mailbox)
 }
 
-pub(super) async fn delete_mailbox(s: &SqlStore, by: &Actor, id: MailboxId) -> StoreResult<()> {
-    let mut tx = s.begin().await?;
+async fn mailbox(c: &mut Conn, id: MailboxId) -> StoreResult<Option<Mailbox>> {
     let row: Option<MailboxRow> =
         sqlx::query_as(AssertSqlSafe(format!("{MAILBOX_SQL} WHERE m.id = $1")))
             .bind(id.0)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *c)
             .await
             .map_err(db)?;
-    let mailbox = Mailbox::from(row.ok_or(StoreError::NotFound)?);
+    Ok(row.map(Mailbox::from))
+}
+
+pub(super) async fn get_mailbox(s: &SqlStore, id: MailboxId) -> StoreResult<Option<Mailbox>> {
+    let mut c = s.read().await?;
+    mailbox(&mut c, id).await
+}
+
+pub(super) async fn delete_mailbox(s: &SqlStore, by: &Actor, id: MailboxId) -> StoreResult<()> {
+    let mut tx = s.begin().await?;
+    let mailbox = mailbox(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
     lock_member(&mut tx, by, mailbox.member_id).await?;
     sqlx::query("DELETE FROM mailboxes WHERE id = $1")
         .bind(id.0)
@@ -668,6 +674,14 @@ pub(super) async fn assign_role(
     audit(&mut tx, Some(by), entry).await?;
     tx.commit().await.map_err(db)?;
     Ok(made)
+}
+
+pub(super) async fn get_assignment(
+    s: &SqlStore,
+    id: AssignmentId,
+) -> StoreResult<Option<Assignment>> {
+    let mut c = s.read().await?;
+    Ok(assignment(&mut c, id).await.ok())
 }
 
 async fn assignment(c: &mut Conn, id: AssignmentId) -> StoreResult<Assignment> {

@@ -1232,12 +1232,20 @@ impl Store for SqlStore {
         gallery::create_mailbox(self, by, member, m).await
     }
 
+    async fn get_mailbox(&self, id: MailboxId) -> StoreResult<Option<Mailbox>> {
+        gallery::get_mailbox(self, id).await
+    }
+
     async fn delete_mailbox(&self, by: &Actor, id: MailboxId) -> StoreResult<()> {
         gallery::delete_mailbox(self, by, id).await
     }
 
     async fn list_assignments(&self, f: &AssignmentFilter) -> StoreResult<Vec<Assignment>> {
         gallery::list_assignments(self, f).await
+    }
+
+    async fn get_assignment(&self, id: AssignmentId) -> StoreResult<Option<Assignment>> {
+        gallery::get_assignment(self, id).await
     }
 
     async fn assign_role(

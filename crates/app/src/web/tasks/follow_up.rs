@@ -7,15 +7,14 @@ use std::collections::BTreeSet;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use udrul_core::{ExecutionStatus, FollowUp, FollowUpFilter, Task};
 
 use super::{Choice, has_follow_up, load_task, status_label};
 use crate::auth::{Central, Ctx};
 use crate::error::{AppError, AppResult};
-use crate::export::{Table, to_csv, to_xlsx};
+use crate::export::{Table, download, to_csv, to_xlsx};
 use crate::state::AppState;
 use crate::web::pages::page as html_page;
 
@@ -315,35 +314,7 @@ async fn export_table(
 
 /// `opfoelgning-ID-31.csv`: ASCII only, so every browser keeps the name.
 fn file_name(ctx: &Ctx, t: &Task, ext: &str) -> String {
-    let mut slug = String::new();
-    for c in t.code.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_matches('-');
-    let slug = if slug.is_empty() {
-        t.id.to_string()
-    } else {
-        slug.to_string()
-    };
-    format!("{}-{slug}.{ext}", ctx.t("follow-up-file-prefix"))
-}
-
-fn download(content_type: &'static str, name: &str, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    crate::export::file_name(&ctx.t("follow-up-file-prefix"), &t.code, t.id.0, ext)
 }
 
 pub async fn csv(
