@@ -28,6 +28,7 @@ use std::fmt;
 
 use anyhow::{Context, bail, ensure};
 use chrono::{Days, NaiveDate};
+use udrul_core::gallery::ChangeSource;
 use udrul_core::input::{Audience, EndDateChange, ProjectInput, RawTask, TaskInput};
 use udrul_core::store::{NewMember, NewUser, SeedStatus};
 use udrul_core::{
@@ -807,7 +808,9 @@ async fn seed_gallery(store: &dyn Store, base: &Base) -> anyhow::Result<()> {
             store.assign_role(&sys, member.id, a).await?;
         }
         if i % 11 == 5 {
-            store.person_left(&sys, people[2].id, left_on).await?;
+            store
+                .person_left(&sys, people[2].id, left_on, ChangeSource::Manual)
+                .await?;
         }
     }
     Ok(())

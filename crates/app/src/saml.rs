@@ -512,12 +512,7 @@ impl Person {
 /// `urn:uuid:6F9A...` and `6f9a...` are one person: the bare, lower-case
 /// UUID, as an OpenID Connect subject from the same organisation system.
 fn normalise_uuid(id: &str) -> String {
-    let bare = id.strip_prefix("urn:uuid:").unwrap_or(id);
-    if bare.len() == 36 && bare.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-        bare.to_ascii_lowercase()
-    } else {
-        id.to_string()
-    }
+    udrul_core::gallery::normalise_external_id(id)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -79,15 +79,23 @@ pub enum Permission {
     InstancesRead,
     /// Change the member's task instances (status, responsible, doer).
     InstancesWrite,
+    /// Keep the member's people and org units in step with its
+    /// organisation system (SCIM provisioning).
+    PeopleWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 2] = [Permission::InstancesRead, Permission::InstancesWrite];
+    pub const ALL: [Permission; 3] = [
+        Permission::InstancesRead,
+        Permission::InstancesWrite,
+        Permission::PeopleWrite,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Permission::InstancesRead => "instances:read",
             Permission::InstancesWrite => "instances:write",
+            Permission::PeopleWrite => "people:write",
         }
     }
 
@@ -99,6 +107,7 @@ impl Permission {
         match self {
             Permission::InstancesRead => 1,
             Permission::InstancesWrite => 2,
+            Permission::PeopleWrite => 4,
         }
     }
 }
@@ -314,6 +323,19 @@ impl Actor {
                 AccessRole::MemberAdmin => self.member_id == Some(member),
                 _ => false,
             }
+    }
+
+    /// Keeping `member`'s people and org units, as an import or an identity
+    /// provider does: those who keep its gallery, and its robots with
+    /// `people:write`. Leaving ends a person's roles, so this also ends
+    /// assignments, but never makes them.
+    pub fn can_sync_people(&self, member: MemberId) -> bool {
+        match self.via {
+            Via::Robot { permissions, .. } => {
+                permissions.has(Permission::PeopleWrite) && self.member_id == Some(member)
+            }
+            _ => self.can_manage_gallery(member),
+        }
     }
 
     /// Reading `member`'s role gallery and contact list: its own people,

@@ -10,7 +10,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::input::{FieldErrors, MAX_PROJECT_DESCRIPTION, MAX_SHORT};
-use crate::model::{AssignmentId, MailboxId, MemberId, OrgUnitId, PersonId, ProjectId, RoleId};
+use crate::model::{
+    AssignmentId, MailboxId, MemberId, NoticeId, OrgUnitId, PersonId, ProjectId, RoleId,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrgUnit {
@@ -174,6 +176,49 @@ pub fn filled(assignments: &[Assignment], role: RoleId, day: NaiveDate) -> Fille
     }
 }
 
+/// Where a change to a member's people came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeSource {
+    /// A member or central administrator, on the gallery pages.
+    Manual,
+    /// A CSV or XLSX file from the organisation system.
+    Import,
+    /// An identity provider through `/scim/v2`.
+    Scim,
+}
+
+impl ChangeSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeSource::Manual => "manual",
+            ChangeSource::Import => "import",
+            ChangeSource::Scim => "scim",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Manual, Self::Import, Self::Scim]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// Something a member administrator must be told: a person removed by an
+/// import or by SCIM left roles that now have no holder. It stays on the
+/// gallery page until an administrator dismisses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub id: NoticeId,
+    pub member_id: MemberId,
+    pub created_at: DateTime<Utc>,
+    pub source: ChangeSource,
+    pub person_id: Option<PersonId>,
+    pub person_name: String,
+    /// The names of the roles left empty.
+    pub roles: Vec<String>,
+}
+
 // --- input ----------------------------------------------------------------
 
 pub const MAX_HOLDERS_LIMIT: u32 = 1_000;
@@ -218,6 +263,31 @@ impl RoleInput {
             max_holders,
             required,
         })
+    }
+}
+
+/// The organisation system's id of a person or unit as we keep it:
+/// trimmed, and a UUID bare (`urn:uuid:` gone) and in lower case, so that
+/// `urn:uuid:6F9A...` from SAML, `6f9a...` from OpenID Connect and
+/// `6F9A...` from an Excel export are one person.
+pub fn normalise_external_id(id: &str) -> String {
+    let id = id.trim();
+    let bare = id
+        .strip_prefix("urn:uuid:")
+        .or_else(|| id.strip_prefix("URN:UUID:"))
+        .unwrap_or(id);
+    let looks_uuid = bare.len() == 36
+        && bare.char_indices().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    if looks_uuid {
+        bare.to_ascii_lowercase()
+    } else {
+        id.to_string()
     }
 }
 
@@ -268,7 +338,7 @@ impl PersonInput {
         org_unit_id: Option<i64>,
     ) -> Result<PersonInput, FieldErrors> {
         let mut e = FieldErrors::default();
-        let external_id = e.optional("external_id", external_id, MAX_SHORT);
+        let external_id = normalise_external_id(&e.optional("external_id", external_id, MAX_SHORT));
         let name = e.required("name", name, MAX_SHORT);
         let email_address = email(&mut e, "email", email_address, false);
         let phone = e.optional("phone", phone, MAX_PHONE);
@@ -280,6 +350,31 @@ impl PersonInput {
             phone,
             title,
             org_unit_id: org_unit_id.map(OrgUnitId),
+        })
+    }
+}
+
+/// An org unit as an administrator, an import or SCIM gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgUnitInput {
+    pub external_id: Option<String>,
+    pub name: String,
+    pub parent_id: Option<OrgUnitId>,
+}
+
+impl OrgUnitInput {
+    pub fn parse(
+        external_id: &str,
+        name: &str,
+        parent_id: Option<i64>,
+    ) -> Result<OrgUnitInput, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let external_id = normalise_external_id(&e.optional("external_id", external_id, MAX_SHORT));
+        let name = e.required("name", name, MAX_SHORT);
+        e.into_result(OrgUnitInput {
+            external_id: (!external_id.is_empty()).then_some(external_id),
+            name,
+            parent_id: parent_id.map(OrgUnitId),
         })
     }
 }
@@ -380,6 +475,21 @@ mod tests {
             valid_to: to.map(d),
             is_primary: primary,
         }
+    }
+
+    #[test]
+    fn external_ids_of_one_person_are_one_id() {
+        let id = "6f9a0c1e-5b1d-4c7a-9e2f-0123456789ab";
+        for spelled in [
+            "urn:uuid:6F9A0C1E-5B1D-4C7A-9E2F-0123456789AB",
+            " 6F9A0C1E-5B1D-4C7A-9E2F-0123456789AB ",
+            id,
+        ] {
+            assert_eq!(normalise_external_id(spelled), id);
+        }
+        // Not a UUID: kept as it is, but trimmed.
+        assert_eq!(normalise_external_id(" AB-12 "), "AB-12");
+        assert_eq!(normalise_external_id("urn:uuid:x"), "urn:uuid:x");
     }
 
     #[test]

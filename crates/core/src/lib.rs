@@ -7,6 +7,7 @@
 pub mod access;
 pub mod calendar;
 pub mod gallery;
+pub mod import;
 pub mod input;
 pub mod model;
 pub mod store;

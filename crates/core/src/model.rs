@@ -28,7 +28,9 @@ id_type!(
     OrgUnitId,
     PersonId,
     MailboxId,
-    AssignmentId
+    AssignmentId,
+    NoticeId,
+    ImportId
 );
 
 /// Enums stored as text in both databases and sent as text in the API.
@@ -462,11 +464,18 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "login.saml",
     "login.throttled",
     "logout",
+    "import.apply",
+    "import.upload",
     "mailbox.create",
     "mailbox.delete",
+    "notice.dismiss",
     "org_unit.create",
+    "org_unit.remove",
+    "org_unit.restore",
+    "org_unit.update",
     "person.create",
     "person.left",
+    "person.returned",
     "person.update",
     "project.create",
     "project.staff_add",

@@ -10,7 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::access::{Actor, Scope};
 use crate::gallery::{
-    Assignment, AssignmentInput, Mailbox, MailboxInput, OrgUnit, Person, PersonInput, RoleInput,
+    Assignment, AssignmentInput, ChangeSource, Mailbox, MailboxInput, Notice, OrgUnit,
+    OrgUnitInput, Person, PersonInput, RoleInput,
 };
 use crate::input::{Audience, EndDateChange, FieldErrors, InstanceUpdate, ProjectInput, TaskInput};
 use crate::model::*;
@@ -170,16 +171,40 @@ pub trait Store: Send + Sync + 'static {
 
     // --- a member's people, org units, mailboxes and role gallery -------------
     async fn list_org_units(&self, member: MemberId) -> StoreResult<Vec<OrgUnit>>;
+    async fn get_org_unit(&self, id: OrgUnitId) -> StoreResult<Option<OrgUnit>>;
+    /// A taken external id within the member: `Duplicate("org_unit")`; an
+    /// unknown or removed parent: `Invalid` on `parent_id`.
     async fn create_org_unit(
         &self,
         by: &Actor,
         member: MemberId,
-        name: &str,
-        parent: Option<OrgUnitId>,
+        u: OrgUnitInput,
+    ) -> StoreResult<OrgUnit>;
+    /// A parent below the unit itself: `Invalid` on `parent_id`. Nothing
+    /// changes (and nothing is audited) when nothing differs.
+    async fn update_org_unit(
+        &self,
+        by: &Actor,
+        id: OrgUnitId,
+        u: OrgUnitInput,
+    ) -> StoreResult<OrgUnit>;
+    /// Marks a unit removed (its people leave it, its children move up) or
+    /// restores it.
+    async fn set_org_unit_removed(
+        &self,
+        by: &Actor,
+        id: OrgUnitId,
+        removed: bool,
     ) -> StoreResult<OrgUnit>;
     /// Everyone who has been a person of `member`, those who left last.
     async fn list_people(&self, member: MemberId) -> StoreResult<Vec<Person>>;
     async fn get_person(&self, id: PersonId) -> StoreResult<Option<Person>>;
+    /// The person of `member` with this organisation-system id, left or not.
+    async fn person_by_external_id(
+        &self,
+        member: MemberId,
+        external_id: &str,
+    ) -> StoreResult<Option<Person>>;
     /// A taken external id within the member: `Duplicate("person")`.
     async fn create_person(
         &self,
@@ -187,11 +212,28 @@ pub trait Store: Send + Sync + 'static {
         member: MemberId,
         p: PersonInput,
     ) -> StoreResult<Person>;
+    /// Nothing changes (and nothing is audited) when nothing differs.
     async fn update_person(&self, by: &Actor, id: PersonId, p: PersonInput) -> StoreResult<Person>;
     /// Marks a person as left on `on`: their history stays, their
     /// assignments end the day before (future ones go). Returns the roles
-    /// that now have no holder at their member.
-    async fn person_left(&self, by: &Actor, id: PersonId, on: NaiveDate) -> StoreResult<Vec<Role>>;
+    /// that now have no holder at their member; when `source` is an import
+    /// or SCIM, those are also kept as a notice for the member's
+    /// administrators (`list_notices`). Already left: nothing happens.
+    async fn person_left(
+        &self,
+        by: &Actor,
+        id: PersonId,
+        on: NaiveDate,
+        source: ChangeSource,
+    ) -> StoreResult<Vec<Role>>;
+    /// Someone who left is a person of the member again (without their old
+    /// roles). Not left: nothing happens.
+    async fn person_returned(&self, by: &Actor, id: PersonId) -> StoreResult<Person>;
+    /// The notices for `member`'s administrators not yet dismissed, newest
+    /// first.
+    async fn list_notices(&self, member: MemberId) -> StoreResult<Vec<Notice>>;
+    /// Gone or dismissed already: `NotFound`.
+    async fn dismiss_notice(&self, by: &Actor, id: NoticeId) -> StoreResult<()>;
     async fn list_mailboxes(&self, member: MemberId) -> StoreResult<Vec<Mailbox>>;
     async fn create_mailbox(
         &self,

@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, SubsecRound, Utc};
 use udrul_core::access::{AccessRole, Actor, Scope};
-use udrul_core::gallery::{AssignmentInput, MailboxInput, PersonInput, RoleInput};
+use udrul_core::gallery::{
+    AssignmentInput, ChangeSource, MailboxInput, OrgUnitInput, PersonInput, RoleInput,
+};
 use udrul_core::input::{Audience, EndDateChange, InstanceUpdate, ProjectInput, TaskInput};
 use udrul_core::model::*;
 use udrul_core::store::{AssignmentFilter, NewMember, NewUser, SeedStatus, Store, StoreError};
@@ -148,6 +150,7 @@ macro_rules! contract {
 }
 
 contract!(
+    people_sync_leavers_notices_and_units,
     role_catalogue_rules_and_scope,
     role_gallery_over_time,
     people_mailboxes_and_leavers,
@@ -876,16 +879,16 @@ mod cases {
         let admin = Actor::system();
         let m = fx.members[0].id;
         let unit = s
-            .create_org_unit(&admin, m, "IT-afdelingen", None)
+            .create_org_unit(&admin, m, unit_input("IT-afdelingen", None))
             .await
             .unwrap();
         let sub = s
-            .create_org_unit(&admin, m, "Drift", Some(unit.id))
+            .create_org_unit(&admin, m, unit_input("Drift", Some(unit.id)))
             .await
             .unwrap();
         assert_eq!(sub.parent_id, Some(unit.id));
         let other_unit = s
-            .create_org_unit(&admin, fx.members[1].id, "Andet", None)
+            .create_org_unit(&admin, fx.members[1].id, unit_input("Andet", None))
             .await
             .unwrap();
         let units = s.list_org_units(m).await.unwrap();
@@ -1002,7 +1005,7 @@ mod cases {
             other => panic!("{other:?}"),
         }
         let emptied = s
-            .person_left(&admin, dorte.id, d("2026-06-15"))
+            .person_left(&admin, dorte.id, d("2026-06-15"), ChangeSource::Manual)
             .await
             .unwrap();
         assert_eq!(
@@ -1028,7 +1031,7 @@ mod cases {
         );
         // Leaving twice changes nothing; a leaver cannot be given a role.
         assert!(
-            s.person_left(&admin, dorte.id, d("2026-07-01"))
+            s.person_left(&admin, dorte.id, d("2026-07-01"), ChangeSource::Manual)
                 .await
                 .unwrap()
                 .is_empty()
@@ -1101,12 +1104,243 @@ mod cases {
             Err(StoreError::Forbidden)
         ));
         assert!(matches!(
-            s.person_left(&b_admin, p.id, d("2026-01-01")).await,
+            s.person_left(&b_admin, p.id, d("2026-01-01"), ChangeSource::Manual)
+                .await,
             Err(StoreError::Forbidden)
         ));
         // Nothing was written by the refused calls.
         assert_eq!(s.list_people(m0).await.unwrap().len(), 1);
         assert!(s.list_people(m1).await.unwrap().is_empty());
+    }
+
+    /// What imports and SCIM build on: finding people by external id,
+    /// leaving and coming back, notices of emptied roles, org unit changes,
+    /// robots with `people:write`, and no audit entry for a change that
+    /// changes nothing.
+    pub async fn people_sync_leavers_notices_and_units(b: Backend) {
+        use udrul_core::access::{Permission, Permissions, Via};
+        let fx = Fx::new(&b, 2).await;
+        let s = &b.store;
+        let (m0, m1) = (fx.members[0].id, fx.members[1].id);
+        let sys = Actor::system();
+        let admin = actor(
+            &s.create_user(&sys, new_user("admin-0", AccessRole::MemberAdmin, Some(m0)))
+                .await
+                .unwrap(),
+        );
+        let role = s.ensure_role("Infrastrukturansvarlig").await.unwrap();
+        let anne = s
+            .create_person(&admin, m0, person_input("Anne Ager", "UUID-A"))
+            .await
+            .unwrap();
+        let bo = s
+            .create_person(&admin, m0, person_input("Bo Bech", "UUID-B"))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.person_by_external_id(m0, "UUID-A").await.unwrap(),
+            Some(anne.clone())
+        );
+        assert_eq!(s.person_by_external_id(m1, "UUID-A").await.unwrap(), None);
+        s.assign_role(
+            &admin,
+            m0,
+            assignment(role.id, anne.id, "2026-01-01", "", true),
+        )
+        .await
+        .unwrap();
+
+        // A change that changes nothing is no change: not audited.
+        let audited = |s: Arc<dyn Store>| async move {
+            s.search_audit(&udrul_core::store::AuditFilter {
+                member: Some(m0),
+                limit: 500,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len()
+        };
+        let before = audited(s.clone()).await;
+        let same = s
+            .update_person(&admin, anne.id, person_input("Anne Ager", "UUID-A"))
+            .await
+            .unwrap();
+        assert_eq!(same, anne);
+        assert_eq!(audited(s.clone()).await, before);
+
+        // Leaving through an import empties the role and tells the
+        // administrators; leaving by hand tells nobody (they are there).
+        let emptied = s
+            .person_left(&admin, anne.id, d("2026-06-01"), ChangeSource::Import)
+            .await
+            .unwrap();
+        assert_eq!(emptied.len(), 1);
+        s.person_left(&admin, bo.id, d("2026-06-01"), ChangeSource::Manual)
+            .await
+            .unwrap();
+        let notices = s.list_notices(m0).await.unwrap();
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert_eq!(notices[0].source, ChangeSource::Import);
+        assert_eq!(notices[0].person_name, "Anne Ager");
+        assert_eq!(notices[0].roles, ["Infrastrukturansvarlig"]);
+        assert!(s.list_notices(m1).await.unwrap().is_empty());
+        // Another member's administrator cannot dismiss it; ours can, once.
+        let other = actor(
+            &s.create_user(&sys, new_user("admin-1", AccessRole::MemberAdmin, Some(m1)))
+                .await
+                .unwrap(),
+        );
+        assert!(matches!(
+            s.dismiss_notice(&other, notices[0].id).await,
+            Err(StoreError::Forbidden)
+        ));
+        s.dismiss_notice(&admin, notices[0].id).await.unwrap();
+        assert!(matches!(
+            s.dismiss_notice(&admin, notices[0].id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(s.list_notices(m0).await.unwrap().is_empty());
+
+        // Coming back: a person again, without the old roles; twice is once.
+        let back = s.person_returned(&admin, anne.id).await.unwrap();
+        assert!(back.left_at.is_none());
+        let n = audited(s.clone()).await;
+        s.person_returned(&admin, anne.id).await.unwrap();
+        assert_eq!(audited(s.clone()).await, n);
+        let day = d("2026-07-01");
+        let held = s
+            .list_assignments(&AssignmentFilter {
+                member: Some(m0),
+                role: Some(role.id),
+            })
+            .await
+            .unwrap();
+        assert!(held.iter().all(|a| !a.on(day)), "{held:?}");
+
+        // Org units: renamed, no cycles, removed (people leave it, children
+        // move up) and restored.
+        let top = s
+            .create_org_unit(&admin, m0, unit_input("Forvaltning", None))
+            .await
+            .unwrap();
+        let mid = s
+            .create_org_unit(&admin, m0, unit_input("IT", Some(top.id)))
+            .await
+            .unwrap();
+        let low = s
+            .create_org_unit(&admin, m0, unit_input("Drift", Some(mid.id)))
+            .await
+            .unwrap();
+        match s
+            .update_org_unit(&admin, top.id, unit_input("Forvaltning", Some(low.id)))
+            .await
+        {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!(
+                    e.for_field("parent_id").unwrap().code,
+                    "error-org-unit-cycle"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        let renamed = s
+            .update_org_unit(&admin, mid.id, unit_input("Digitalisering", Some(top.id)))
+            .await
+            .unwrap();
+        assert_eq!(renamed.name, "Digitalisering");
+        let mut placed = person_input("Anne Ager", "UUID-A");
+        placed.org_unit_id = Some(mid.id);
+        s.update_person(&admin, anne.id, placed).await.unwrap();
+        let gone = s.set_org_unit_removed(&admin, mid.id, true).await.unwrap();
+        assert!(gone.removed);
+        let anne_now = s.get_person(anne.id).await.unwrap().unwrap();
+        assert_eq!(anne_now.org_unit_id, None, "people leave a removed unit");
+        let low_now = s.get_org_unit(low.id).await.unwrap().unwrap();
+        assert_eq!(low_now.parent_id, Some(top.id), "children move up");
+        // A removed unit takes no people and no children.
+        let mut into_gone = person_input("Cai Cold", "UUID-C");
+        into_gone.org_unit_id = Some(mid.id);
+        assert!(matches!(
+            s.create_person(&admin, m0, into_gone).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(
+            !s.set_org_unit_removed(&admin, mid.id, false)
+                .await
+                .unwrap()
+                .removed
+        );
+        // Another member's unit is out of reach, and a duplicate external id
+        // is a duplicate.
+        assert!(matches!(
+            s.update_org_unit(&other, top.id, unit_input("X", None))
+                .await,
+            Err(StoreError::Forbidden)
+        ));
+        let with_ext = OrgUnitInput {
+            external_id: Some("U-1".into()),
+            name: "Skole".into(),
+            parent_id: None,
+        };
+        s.create_org_unit(&admin, m0, with_ext.clone())
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.create_org_unit(&admin, m0, with_ext).await,
+            Err(StoreError::Duplicate("org_unit"))
+        ));
+
+        // A robot with people:write keeps its own member's people only, and
+        // never gives roles; without the permission it keeps nothing.
+        let robot_user = s
+            .create_user(&sys, new_user("robot-0", AccessRole::Robot, Some(m0)))
+            .await
+            .unwrap();
+        let robot = |ps: &[Permission]| Actor {
+            via: Via::Robot {
+                token_id: 1,
+                permissions: Permissions::of(ps),
+            },
+            ..actor(&robot_user)
+        };
+        let scim = robot(&[Permission::PeopleWrite]);
+        let dan = s
+            .create_person(&scim, m0, person_input("Dan Dal", "UUID-D"))
+            .await
+            .unwrap();
+        for denied in [
+            s.create_person(&scim, m1, person_input("X", "X"))
+                .await
+                .err(),
+            s.create_person(
+                &robot(&[Permission::InstancesWrite]),
+                m0,
+                person_input("X", "X"),
+            )
+            .await
+            .err(),
+            s.assign_role(
+                &scim,
+                m0,
+                assignment(role.id, dan.id, "2026-01-01", "", false),
+            )
+            .await
+            .err(),
+        ] {
+            assert!(matches!(denied, Some(StoreError::Forbidden)), "{denied:?}");
+        }
+        s.person_left(&scim, dan.id, d("2026-06-01"), ChangeSource::Scim)
+            .await
+            .unwrap();
+        assert!(
+            s.get_person(dan.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .left_at
+                .is_some()
+        );
     }
 
     pub async fn saml_assertions_are_used_once(b: Backend) {
@@ -2566,4 +2800,13 @@ async fn default_sqlite_url_creates_the_directory() {
         .ping()
         .await
         .unwrap();
+}
+
+/// An org unit without an external id.
+fn unit_input(name: &str, parent: Option<OrgUnitId>) -> OrgUnitInput {
+    OrgUnitInput {
+        external_id: None,
+        name: name.into(),
+        parent_id: parent,
+    }
 }

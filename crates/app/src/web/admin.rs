@@ -95,6 +95,7 @@ pub fn permission_label(ctx: &Ctx, p: Permission) -> String {
     match p {
         Permission::InstancesRead => ctx.t("permission-instances-read"),
         Permission::InstancesWrite => ctx.t("permission-instances-write"),
+        Permission::PeopleWrite => ctx.t("permission-people-write"),
     }
 }
 

@@ -20,7 +20,8 @@ use axum_extra::extract::Form;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use udrul_core::gallery::{
-    self, Assignment, AssignmentInput, Filled, Mailbox, MailboxInput, OrgUnit, Person, PersonInput,
+    self, Assignment, AssignmentInput, ChangeSource, Filled, Mailbox, MailboxInput, OrgUnit,
+    Person, PersonInput,
 };
 use udrul_core::input::FieldErrors;
 use udrul_core::store::AssignmentFilter;
@@ -558,8 +559,11 @@ pub async fn add_unit(
             .create_org_unit(
                 &actor,
                 member.id,
-                &name,
-                optional_id(&u.parent_id).map(udrul_core::OrgUnitId),
+                udrul_core::gallery::OrgUnitInput {
+                    external_id: None,
+                    name,
+                    parent_id: optional_id(&u.parent_id).map(udrul_core::OrgUnitId),
+                },
             )
             .await
             .map(|_| ())
@@ -700,7 +704,10 @@ pub async fn left(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let (person, member) = person_of(&st, &actor, id).await?;
-    let emptied = st.store.person_left(&actor, person.id, today()).await?;
+    let emptied = st
+        .store
+        .person_left(&actor, person.id, today(), ChangeSource::Manual)
+        .await?;
     let person = st
         .store
         .get_person(person.id)

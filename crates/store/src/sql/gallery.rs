@@ -10,8 +10,8 @@
 use super::access::{audit, json};
 use super::*;
 use udrul_core::gallery::{
-    self, Assignment, AssignmentInput, Mailbox, MailboxInput, OrgUnit, Person, PersonInput,
-    RoleInput,
+    self, Assignment, AssignmentInput, ChangeSource, Mailbox, MailboxInput, Notice, OrgUnit,
+    OrgUnitInput, Person, PersonInput, RoleInput,
 };
 use udrul_core::store::AssignmentFilter;
 
@@ -117,7 +117,7 @@ impl From<PersonRow> for Person {
     }
 }
 
-async fn person(c: &mut Conn, id: PersonId) -> StoreResult<Option<Person>> {
+pub(super) async fn person(c: &mut Conn, id: PersonId) -> StoreResult<Option<Person>> {
     let row: Option<PersonRow> =
         sqlx::query_as(AssertSqlSafe(format!("{PERSON_SQL} WHERE pe.id = $1")))
             .bind(id.0)
@@ -215,6 +215,23 @@ async fn lock_member(c: &mut Conn, by: &Actor, member: MemberId) -> StoreResult<
     if !by.can_manage_gallery(member) {
         return Err(StoreError::Forbidden);
     }
+    lock_member_row(c, member).await
+}
+
+/// As `lock_member`, for changes to people and org units, which imports and
+/// SCIM robots make too (`Actor::can_sync_people`).
+pub(super) async fn lock_member_for_people(
+    c: &mut Conn,
+    by: &Actor,
+    member: MemberId,
+) -> StoreResult<()> {
+    if !by.can_sync_people(member) {
+        return Err(StoreError::Forbidden);
+    }
+    lock_member_row(c, member).await
+}
+
+async fn lock_member_row(c: &mut Conn, member: MemberId) -> StoreResult<()> {
     let found: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT id FROM members WHERE id = $1{}",
         dialect::FOR_UPDATE
@@ -345,6 +362,227 @@ pub(super) async fn update_role(
 
 pub(super) async fn list_org_units(s: &SqlStore, member: MemberId) -> StoreResult<Vec<OrgUnit>> {
     let mut c = s.read().await?;
+    org_units_of(&mut c, member).await
+}
+
+pub(super) async fn create_org_unit(
+    s: &SqlStore,
+    by: &Actor,
+    member: MemberId,
+    u: OrgUnitInput,
+) -> StoreResult<OrgUnit> {
+    let mut tx = s.begin().await?;
+    lock_member_for_people(&mut tx, by, member).await?;
+    let unit = insert_org_unit(&mut tx, by, member, &u).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(unit)
+}
+
+/// Inserts and audits an org unit; the caller holds the member lock.
+pub(super) async fn insert_org_unit(
+    c: &mut Conn,
+    by: &Actor,
+    member: MemberId,
+    u: &OrgUnitInput,
+) -> StoreResult<OrgUnit> {
+    if let Some(p) = u.parent_id {
+        check_unit(c, member, p, "parent_id").await?;
+    }
+    let row: OrgUnitRow = sqlx::query_as(
+        "INSERT INTO org_units (member_id, external_id, name, parent_id) VALUES ($1, $2, $3, $4) \
+         RETURNING id, member_id, external_id, name, parent_id, removed_at",
+    )
+    .bind(member.0)
+    .bind(&u.external_id)
+    .bind(&u.name)
+    .bind(u.parent_id.map(|p| p.0))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(|e| insert_error(e, "org_unit", None))?;
+    let unit = OrgUnit::from(row);
+    let mut entry = gallery_entry("org_unit.create", "org_unit", unit.id.0, member);
+    entry.after = json(&unit);
+    audit(c, Some(by), entry).await?;
+    Ok(unit)
+}
+
+pub(super) async fn org_unit(c: &mut Conn, id: OrgUnitId) -> StoreResult<Option<OrgUnit>> {
+    let row: Option<OrgUnitRow> = sqlx::query_as(
+        "SELECT id, member_id, external_id, name, parent_id, removed_at FROM org_units \
+         WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db)?;
+    Ok(row.map(OrgUnit::from))
+}
+
+pub(super) async fn get_org_unit(s: &SqlStore, id: OrgUnitId) -> StoreResult<Option<OrgUnit>> {
+    let mut c = s.read().await?;
+    org_unit(&mut c, id).await
+}
+
+pub(super) async fn update_org_unit(
+    s: &SqlStore,
+    by: &Actor,
+    id: OrgUnitId,
+    u: OrgUnitInput,
+) -> StoreResult<OrgUnit> {
+    let mut tx = s.begin().await?;
+    let before = org_unit(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    lock_member_for_people(&mut tx, by, before.member_id).await?;
+    let after = change_org_unit(&mut tx, by, &before, &u).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(after)
+}
+
+/// Changes an org unit (no audit entry when nothing changes); refuses a
+/// parent that is the unit itself or below it. The caller holds the lock.
+pub(super) async fn change_org_unit(
+    c: &mut Conn,
+    by: &Actor,
+    before: &OrgUnit,
+    u: &OrgUnitInput,
+) -> StoreResult<OrgUnit> {
+    if let Some(p) = u.parent_id {
+        check_unit(c, before.member_id, p, "parent_id").await?;
+        // Walk up from the new parent: meeting the unit itself is a cycle.
+        let units: Vec<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT id, parent_id FROM org_units WHERE member_id = $1")
+                .bind(before.member_id.0)
+                .fetch_all(&mut *c)
+                .await
+                .map_err(db)?;
+        let parents: HashMap<i64, Option<i64>> = units.into_iter().collect();
+        let mut at = Some(p.0);
+        let mut steps = 0;
+        while let Some(x) = at {
+            if x == before.id.0 || steps > parents.len() {
+                return Err(invalid("parent_id", "error-org-unit-cycle"));
+            }
+            at = parents.get(&x).copied().flatten();
+            steps += 1;
+        }
+    }
+    if before.external_id == u.external_id
+        && before.name == u.name
+        && before.parent_id == u.parent_id
+    {
+        return Ok(before.clone());
+    }
+    sqlx::query("UPDATE org_units SET external_id = $1, name = $2, parent_id = $3 WHERE id = $4")
+        .bind(&u.external_id)
+        .bind(&u.name)
+        .bind(u.parent_id.map(|p| p.0))
+        .bind(before.id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(|e| insert_error(e, "org_unit", None))?;
+    let after = org_unit(c, before.id).await?.ok_or(StoreError::NotFound)?;
+    let mut entry = gallery_entry("org_unit.update", "org_unit", before.id.0, before.member_id);
+    entry.before = json(before);
+    entry.after = json(&after);
+    audit(c, Some(by), entry).await?;
+    Ok(after)
+}
+
+pub(super) async fn set_org_unit_removed(
+    s: &SqlStore,
+    by: &Actor,
+    id: OrgUnitId,
+    removed: bool,
+) -> StoreResult<OrgUnit> {
+    let mut tx = s.begin().await?;
+    let before = org_unit(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    lock_member_for_people(&mut tx, by, before.member_id).await?;
+    let after = mark_unit_removed(&mut tx, by, &before, removed).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(after)
+}
+
+/// Marks a unit removed (its people are no longer placed in it, its
+/// children move up to its parent) or back; unchanged: no audit entry.
+pub(super) async fn mark_unit_removed(
+    c: &mut Conn,
+    by: &Actor,
+    before: &OrgUnit,
+    removed: bool,
+) -> StoreResult<OrgUnit> {
+    if before.removed == removed {
+        return Ok(before.clone());
+    }
+    if removed {
+        sqlx::query("UPDATE people SET org_unit_id = NULL, updated_at = $1 WHERE org_unit_id = $2")
+            .bind(now())
+            .bind(before.id.0)
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
+        sqlx::query("UPDATE org_units SET parent_id = $1 WHERE parent_id = $2")
+            .bind(before.parent_id.map(|p| p.0))
+            .bind(before.id.0)
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
+    }
+    sqlx::query("UPDATE org_units SET removed_at = $1 WHERE id = $2")
+        .bind(removed.then(now))
+        .bind(before.id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db)?;
+    let after = org_unit(c, before.id).await?.ok_or(StoreError::NotFound)?;
+    let action = if removed {
+        "org_unit.remove"
+    } else {
+        "org_unit.restore"
+    };
+    let mut entry = gallery_entry(action, "org_unit", before.id.0, before.member_id);
+    entry.before = json(before);
+    entry.after = json(&after);
+    audit(c, Some(by), entry).await?;
+    Ok(after)
+}
+
+/// `unit` is one of `member`'s org units, not removed (else `Invalid` on
+/// `field`).
+async fn check_unit(
+    c: &mut Conn,
+    member: MemberId,
+    unit: OrgUnitId,
+    field: &'static str,
+) -> StoreResult<()> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM org_units WHERE id = $1 AND member_id = $2 AND removed_at IS NULL",
+    )
+    .bind(unit.0)
+    .bind(member.0)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db)?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| invalid(field, "error-unknown-org-unit"))
+}
+
+pub(super) async fn list_people(s: &SqlStore, member: MemberId) -> StoreResult<Vec<Person>> {
+    let mut c = s.read().await?;
+    people_of(&mut c, member).await
+}
+
+pub(super) async fn people_of(c: &mut Conn, member: MemberId) -> StoreResult<Vec<Person>> {
+    let rows: Vec<PersonRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{PERSON_SQL} WHERE pe.member_id = $1 ORDER BY (pe.left_at IS NOT NULL), pe.name, pe.id"
+    )))
+    .bind(member.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db)?;
+    Ok(rows.into_iter().map(Person::from).collect())
+}
+
+pub(super) async fn org_units_of(c: &mut Conn, member: MemberId) -> StoreResult<Vec<OrgUnit>> {
     let rows: Vec<OrgUnitRow> = sqlx::query_as(
         "SELECT id, member_id, external_id, name, parent_id, removed_at FROM org_units \
          WHERE member_id = $1 ORDER BY name, id",
@@ -356,70 +594,26 @@ pub(super) async fn list_org_units(s: &SqlStore, member: MemberId) -> StoreResul
     Ok(rows.into_iter().map(OrgUnit::from).collect())
 }
 
-pub(super) async fn create_org_unit(
-    s: &SqlStore,
-    by: &Actor,
-    member: MemberId,
-    name: &str,
-    parent: Option<OrgUnitId>,
-) -> StoreResult<OrgUnit> {
-    let mut tx = s.begin().await?;
-    lock_member(&mut tx, by, member).await?;
-    if let Some(p) = parent {
-        check_unit(&mut tx, member, p, "parent_id").await?;
-    }
-    let row: OrgUnitRow = sqlx::query_as(
-        "INSERT INTO org_units (member_id, name, parent_id) VALUES ($1, $2, $3) \
-         RETURNING id, member_id, external_id, name, parent_id, removed_at",
-    )
-    .bind(member.0)
-    .bind(name)
-    .bind(parent.map(|p| p.0))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db)?;
-    let unit = OrgUnit::from(row);
-    let mut entry = gallery_entry("org_unit.create", "org_unit", unit.id.0, member);
-    entry.after = json(&unit);
-    audit(&mut tx, Some(by), entry).await?;
-    tx.commit().await.map_err(db)?;
-    Ok(unit)
-}
-
-/// `unit` is one of `member`'s org units (else `Invalid` on `field`).
-async fn check_unit(
-    c: &mut Conn,
-    member: MemberId,
-    unit: OrgUnitId,
-    field: &'static str,
-) -> StoreResult<()> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM org_units WHERE id = $1 AND member_id = $2")
-            .bind(unit.0)
-            .bind(member.0)
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db)?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| invalid(field, "error-unknown-org-unit"))
-}
-
-pub(super) async fn list_people(s: &SqlStore, member: MemberId) -> StoreResult<Vec<Person>> {
-    let mut c = s.read().await?;
-    let rows: Vec<PersonRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "{PERSON_SQL} WHERE pe.member_id = $1 ORDER BY (pe.left_at IS NOT NULL), pe.name, pe.id"
-    )))
-    .bind(member.0)
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db)?;
-    Ok(rows.into_iter().map(Person::from).collect())
-}
-
 pub(super) async fn get_person(s: &SqlStore, id: PersonId) -> StoreResult<Option<Person>> {
     let mut c = s.read().await?;
     person(&mut c, id).await
+}
+
+pub(super) async fn person_by_external_id(
+    s: &SqlStore,
+    member: MemberId,
+    external_id: &str,
+) -> StoreResult<Option<Person>> {
+    let mut c = s.read().await?;
+    let row: Option<PersonRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{PERSON_SQL} WHERE pe.member_id = $1 AND pe.external_id = $2"
+    )))
+    .bind(member.0)
+    .bind(external_id)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db)?;
+    Ok(row.map(Person::from))
 }
 
 pub(super) async fn create_person(
@@ -429,9 +623,21 @@ pub(super) async fn create_person(
     p: PersonInput,
 ) -> StoreResult<Person> {
     let mut tx = s.begin().await?;
-    lock_member(&mut tx, by, member).await?;
+    lock_member_for_people(&mut tx, by, member).await?;
+    let person = insert_person(&mut tx, by, member, &p).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(person)
+}
+
+/// Inserts and audits a person; the caller holds the member lock.
+pub(super) async fn insert_person(
+    c: &mut Conn,
+    by: &Actor,
+    member: MemberId,
+    p: &PersonInput,
+) -> StoreResult<Person> {
     if let Some(u) = p.org_unit_id {
-        check_unit(&mut tx, member, u, "org_unit_id").await?;
+        check_unit(c, member, u, "org_unit_id").await?;
     }
     let at = now();
     let id: i64 = sqlx::query_scalar(
@@ -446,16 +652,13 @@ pub(super) async fn create_person(
     .bind(&p.title)
     .bind(p.org_unit_id.map(|u| u.0))
     .bind(at)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *c)
     .await
     .map_err(|e| insert_error(e, "person", None))?;
-    let person = person(&mut tx, PersonId(id))
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let person = person(c, PersonId(id)).await?.ok_or(StoreError::NotFound)?;
     let mut entry = gallery_entry("person.create", "person", id, member);
     entry.after = json(&person);
-    audit(&mut tx, Some(by), entry).await?;
-    tx.commit().await.map_err(db)?;
+    audit(c, Some(by), entry).await?;
     Ok(person)
 }
 
@@ -467,9 +670,37 @@ pub(super) async fn update_person(
 ) -> StoreResult<Person> {
     let mut tx = s.begin().await?;
     let before = person(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-    lock_member(&mut tx, by, before.member_id).await?;
-    if let Some(u) = p.org_unit_id {
-        check_unit(&mut tx, before.member_id, u, "org_unit_id").await?;
+    lock_member_for_people(&mut tx, by, before.member_id).await?;
+    let after = change_person(&mut tx, by, &before, &p).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(after)
+}
+
+/// Whether `p` says anything about `before` that is not so already.
+pub(super) fn person_differs(before: &Person, p: &PersonInput) -> bool {
+    before.external_id != p.external_id
+        || before.name != p.name
+        || before.email != p.email
+        || before.phone != p.phone
+        || before.title != p.title
+        || before.org_unit_id != p.org_unit_id
+}
+
+/// Changes a person; nothing (no write, no audit entry) when nothing
+/// differs. The caller holds the member lock.
+pub(super) async fn change_person(
+    c: &mut Conn,
+    by: &Actor,
+    before: &Person,
+    p: &PersonInput,
+) -> StoreResult<Person> {
+    if !person_differs(before, p) {
+        return Ok(before.clone());
+    }
+    if let Some(u) = p.org_unit_id
+        && before.org_unit_id != Some(u)
+    {
+        check_unit(c, before.member_id, u, "org_unit_id").await?;
     }
     sqlx::query(
         "UPDATE people SET external_id = $1, name = $2, email = $3, phone = $4, title = $5, \
@@ -482,18 +713,15 @@ pub(super) async fn update_person(
     .bind(&p.title)
     .bind(p.org_unit_id.map(|u| u.0))
     .bind(now())
-    .bind(id.0)
-    .execute(&mut *tx)
+    .bind(before.id.0)
+    .execute(&mut *c)
     .await
     .map_err(|e| insert_error(e, "person", None))?;
-    let after = person(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-    if after != before {
-        let mut entry = gallery_entry("person.update", "person", id.0, after.member_id);
-        entry.before = json(&before);
-        entry.after = json(&after);
-        audit(&mut tx, Some(by), entry).await?;
-    }
-    tx.commit().await.map_err(db)?;
+    let after = person(c, before.id).await?.ok_or(StoreError::NotFound)?;
+    let mut entry = gallery_entry("person.update", "person", before.id.0, after.member_id);
+    entry.before = json(before);
+    entry.after = json(&after);
+    audit(c, Some(by), entry).await?;
     Ok(after)
 }
 
@@ -502,46 +730,177 @@ pub(super) async fn person_left(
     by: &Actor,
     id: PersonId,
     on: NaiveDate,
+    source: ChangeSource,
 ) -> StoreResult<Vec<Role>> {
     let mut tx = s.begin().await?;
     let before = person(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-    let member = before.member_id;
-    lock_member(&mut tx, by, member).await?;
+    lock_member_for_people(&mut tx, by, before.member_id).await?;
+    let emptied = leave(&mut tx, by, &before, on, source).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(emptied)
+}
+
+/// Marks `before` as left on `on`: their assignments end the day before
+/// (future ones go), their history stays. Returns the roles now without a
+/// holder at the member; when an import or SCIM did it and there are any, a
+/// notice for the member's administrators records them. Already left:
+/// nothing happens. The caller holds the member lock.
+pub(super) async fn leave(
+    c: &mut Conn,
+    by: &Actor,
+    before: &Person,
+    on: NaiveDate,
+    source: ChangeSource,
+) -> StoreResult<Vec<Role>> {
     if before.left_at.is_some() {
-        tx.commit().await.map_err(db)?;
         return Ok(Vec::new());
     }
-    let held = assignments(&mut tx, Some(member), None).await?;
+    let member = before.member_id;
+    let id = before.id;
+    let held = assignments(c, Some(member), None).await?;
     let theirs: Vec<&Assignment> = held.iter().filter(|a| a.person_id == id).collect();
     let last_day = on.pred_opt().unwrap_or(on);
     for a in &theirs {
-        end(&mut tx, a, last_day).await?;
+        end(c, a, last_day).await?;
     }
     sqlx::query("UPDATE people SET left_at = $1, updated_at = $1 WHERE id = $2")
         .bind(now())
         .bind(id.0)
-        .execute(&mut *tx)
+        .execute(&mut *c)
         .await
         .map_err(db)?;
-    let after = person(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    let after = person(c, id).await?.ok_or(StoreError::NotFound)?;
     let mut entry = gallery_entry("person.left", "person", id.0, member);
-    entry.before = json(&before);
+    entry.before = json(before);
     entry.after = json(&after);
-    audit(&mut tx, Some(by), entry).await?;
+    audit(c, Some(by), entry).await?;
     // The roles they held that nobody else holds now.
-    let now_held = assignments(&mut tx, Some(member), None).await?;
+    let now_held = assignments(c, Some(member), None).await?;
     let mut emptied = Vec::new();
     let mut seen = BTreeSet::new();
     for a in theirs.into_iter().filter(|a| a.on(on)) {
         if seen.insert(a.role_id)
             && gallery::filled(&now_held, a.role_id, on) == gallery::Filled::Empty
-            && let Some(r) = role(&mut tx, a.role_id).await?
+            && let Some(r) = role(c, a.role_id).await?
         {
             emptied.push(r);
         }
     }
-    tx.commit().await.map_err(db)?;
+    if source != ChangeSource::Manual && !emptied.is_empty() {
+        let names: Vec<&str> = emptied.iter().map(|r| r.name.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO gallery_notices (member_id, created_at, source, person_id, person_name, \
+             roles) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(member.0)
+        .bind(now())
+        .bind(source.as_str())
+        .bind(id.0)
+        .bind(&before.name)
+        .bind(serde_json::to_string(&names).unwrap_or_else(|_| "[]".into()))
+        .execute(&mut *c)
+        .await
+        .map_err(db)?;
+    }
     Ok(emptied)
+}
+
+pub(super) async fn person_returned(s: &SqlStore, by: &Actor, id: PersonId) -> StoreResult<Person> {
+    let mut tx = s.begin().await?;
+    let before = person(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+    lock_member_for_people(&mut tx, by, before.member_id).await?;
+    let after = come_back(&mut tx, by, &before).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(after)
+}
+
+/// A person who left is back (the organisation system lists them again):
+/// they are a person of the member again, without their old roles, which
+/// stay history. Not left: nothing happens. The caller holds the lock.
+pub(super) async fn come_back(c: &mut Conn, by: &Actor, before: &Person) -> StoreResult<Person> {
+    if before.left_at.is_none() {
+        return Ok(before.clone());
+    }
+    sqlx::query("UPDATE people SET left_at = NULL, updated_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(before.id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db)?;
+    let after = person(c, before.id).await?.ok_or(StoreError::NotFound)?;
+    let mut entry = gallery_entry("person.returned", "person", before.id.0, before.member_id);
+    entry.before = json(before);
+    entry.after = json(&after);
+    audit(c, Some(by), entry).await?;
+    Ok(after)
+}
+
+// --- notices -------------------------------------------------------------------
+
+#[derive(FromRow)]
+struct NoticeRow {
+    id: i64,
+    member_id: i64,
+    created_at: DateTime<Utc>,
+    source: String,
+    person_id: Option<i64>,
+    person_name: String,
+    roles: String,
+}
+
+impl From<NoticeRow> for Notice {
+    fn from(r: NoticeRow) -> Notice {
+        Notice {
+            id: NoticeId(r.id),
+            member_id: MemberId(r.member_id),
+            created_at: r.created_at,
+            source: ChangeSource::parse(&r.source).unwrap_or(ChangeSource::Manual),
+            person_id: r.person_id.map(PersonId),
+            person_name: r.person_name,
+            roles: serde_json::from_str(&r.roles).unwrap_or_default(),
+        }
+    }
+}
+
+const NOTICE_SQL: &str = "SELECT id, member_id, created_at, source, person_id, person_name, roles \
+     FROM gallery_notices";
+
+pub(super) async fn list_notices(s: &SqlStore, member: MemberId) -> StoreResult<Vec<Notice>> {
+    let mut c = s.read().await?;
+    let rows: Vec<NoticeRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{NOTICE_SQL} WHERE member_id = $1 AND dismissed_at IS NULL ORDER BY id DESC"
+    )))
+    .bind(member.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db)?;
+    Ok(rows.into_iter().map(Notice::from).collect())
+}
+
+pub(super) async fn dismiss_notice(s: &SqlStore, by: &Actor, id: NoticeId) -> StoreResult<()> {
+    let mut tx = s.begin().await?;
+    let row: Option<NoticeRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{NOTICE_SQL} WHERE id = $1 AND dismissed_at IS NULL"
+    )))
+    .bind(id.0)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?;
+    // Gone or dismissed already: nothing to do, said as not found.
+    let notice = Notice::from(row.ok_or(StoreError::NotFound)?);
+    lock_member(&mut tx, by, notice.member_id).await?;
+    sqlx::query("UPDATE gallery_notices SET dismissed_at = $1, dismissed_by = $2 WHERE id = $3")
+        .bind(now())
+        .bind((!by.is_system()).then_some(by.user_id.0))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    let mut entry = gallery_entry("notice.dismiss", "gallery_notice", id.0, notice.member_id);
+    entry.before = json(&notice);
+    audit(&mut tx, Some(by), entry).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(())
 }
 
 pub(super) async fn list_mailboxes(s: &SqlStore, member: MemberId) -> StoreResult<Vec<Mailbox>> {

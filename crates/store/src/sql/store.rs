@@ -14,7 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use udrul_core::access::{AccessRole, Actor, Scope, Via};
 use udrul_core::gallery::{
-    Assignment, AssignmentInput, Mailbox, MailboxInput, OrgUnit, Person, PersonInput, RoleInput,
+    Assignment, AssignmentInput, ChangeSource, Mailbox, MailboxInput, Notice, OrgUnit,
+    OrgUnitInput, Person, PersonInput, RoleInput,
 };
 use udrul_core::input::{
     Audience, EndDateChange, FieldErrors, InstanceUpdate, ProjectInput, TaskInput,
@@ -1184,14 +1185,35 @@ impl Store for SqlStore {
         gallery::list_org_units(self, member).await
     }
 
+    async fn get_org_unit(&self, id: OrgUnitId) -> StoreResult<Option<OrgUnit>> {
+        gallery::get_org_unit(self, id).await
+    }
+
     async fn create_org_unit(
         &self,
         by: &Actor,
         member: MemberId,
-        name: &str,
-        parent: Option<OrgUnitId>,
+        u: OrgUnitInput,
     ) -> StoreResult<OrgUnit> {
-        gallery::create_org_unit(self, by, member, name, parent).await
+        gallery::create_org_unit(self, by, member, u).await
+    }
+
+    async fn update_org_unit(
+        &self,
+        by: &Actor,
+        id: OrgUnitId,
+        u: OrgUnitInput,
+    ) -> StoreResult<OrgUnit> {
+        gallery::update_org_unit(self, by, id, u).await
+    }
+
+    async fn set_org_unit_removed(
+        &self,
+        by: &Actor,
+        id: OrgUnitId,
+        removed: bool,
+    ) -> StoreResult<OrgUnit> {
+        gallery::set_org_unit_removed(self, by, id, removed).await
     }
 
     async fn list_people(&self, member: MemberId) -> StoreResult<Vec<Person>> {
@@ -1200,6 +1222,14 @@ impl Store for SqlStore {
 
     async fn get_person(&self, id: PersonId) -> StoreResult<Option<Person>> {
         gallery::get_person(self, id).await
+    }
+
+    async fn person_by_external_id(
+        &self,
+        member: MemberId,
+        external_id: &str,
+    ) -> StoreResult<Option<Person>> {
+        gallery::person_by_external_id(self, member, external_id).await
     }
 
     async fn create_person(
@@ -1215,8 +1245,26 @@ impl Store for SqlStore {
         gallery::update_person(self, by, id, p).await
     }
 
-    async fn person_left(&self, by: &Actor, id: PersonId, on: NaiveDate) -> StoreResult<Vec<Role>> {
-        gallery::person_left(self, by, id, on).await
+    async fn person_left(
+        &self,
+        by: &Actor,
+        id: PersonId,
+        on: NaiveDate,
+        source: ChangeSource,
+    ) -> StoreResult<Vec<Role>> {
+        gallery::person_left(self, by, id, on, source).await
+    }
+
+    async fn person_returned(&self, by: &Actor, id: PersonId) -> StoreResult<Person> {
+        gallery::person_returned(self, by, id).await
+    }
+
+    async fn list_notices(&self, member: MemberId) -> StoreResult<Vec<Notice>> {
+        gallery::list_notices(self, member).await
+    }
+
+    async fn dismiss_notice(&self, by: &Actor, id: NoticeId) -> StoreResult<()> {
+        gallery::dismiss_notice(self, by, id).await
     }
 
     async fn list_mailboxes(&self, member: MemberId) -> StoreResult<Vec<Mailbox>> {
