@@ -772,7 +772,13 @@ async fn seed_gallery(store: &dyn Store, base: &Base) -> anyhow::Result<()> {
                 name.to_lowercase().replace(' ', "."),
                 member.code
             );
-            let input = PersonInput::parse("", name, &email, "", "", None)
+            // The organisation system's user UUID, made up but stable.
+            let external_id = format!(
+                "{:08x}-0000-4000-8000-{:012x}",
+                member.code.parse::<u32>().unwrap_or(0),
+                people.len()
+            );
+            let input = PersonInput::parse(&external_id, name, &email, "", "", None)
                 .map_err(|e| anyhow::anyhow!("person {name}: {e}"))?;
             people.push(store.create_person(&sys, member.id, input).await?);
         }
@@ -812,7 +818,67 @@ async fn seed_gallery(store: &dyn Store, base: &Base) -> anyhow::Result<()> {
                 .person_left(&sys, people[2].id, left_on, ChangeSource::Manual)
                 .await?;
         }
+        if member.code == "101" {
+            seed_import(store, member, &people, left_on).await?;
+        }
     }
+    Ok(())
+}
+
+/// København's administrator finds what the organisation system did: its
+/// system owner left through last month's import (a notice: the role is
+/// empty), and this month's file waits to be applied, with one new person,
+/// one new title and one more leaver whose roles would be left empty.
+async fn seed_import(
+    store: &dyn Store,
+    member: &Member,
+    people: &[udrul_core::gallery::Person],
+    left_on: NaiveDate,
+) -> anyhow::Result<()> {
+    use udrul_core::import::{ImportRows, NewImport, PersonRow};
+    let sys = Actor::system();
+    store
+        .person_left(&sys, people[3].id, left_on, ChangeSource::Import)
+        .await?;
+    let row = |n: u32, p: &udrul_core::gallery::Person, title: &str| PersonRow {
+        row: n,
+        external_id: p.external_id.clone().unwrap_or_default(),
+        name: p.name.clone(),
+        email: p.email.clone(),
+        phone: String::new(),
+        title: title.into(),
+        unit_external_id: None,
+        unit_name: None,
+    };
+    let mut rows = vec![
+        row(2, &people[0], ""),
+        row(3, &people[1], "Digitaliseringskonsulent"),
+    ];
+    let newcomer = people::NameGenerator::new("import-101").next_name();
+    rows.push(PersonRow {
+        row: 4,
+        external_id: "00000065-0000-4000-8000-0000000000ff".into(),
+        email: format!(
+            "{}.101@demo.udrul.invalid",
+            newcomer.to_lowercase().replace(' ', ".")
+        ),
+        name: newcomer,
+        phone: "33 66 33 66".into(),
+        title: "Systemansvarlig".into(),
+        unit_external_id: None,
+        unit_name: Some("Digitalisering".into()),
+    });
+    store
+        .save_import(
+            &sys,
+            NewImport {
+                member_id: member.id,
+                file_name: "fk-organisation-101.csv".into(),
+                sha256: "0".repeat(64),
+                rows: ImportRows::People(rows),
+            },
+        )
+        .await?;
     Ok(())
 }
 

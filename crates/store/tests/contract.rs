@@ -1195,7 +1195,8 @@ mod cases {
             s.dismiss_notice(&other, notices[0].id).await,
             Err(StoreError::Forbidden)
         ));
-        s.dismiss_notice(&admin, notices[0].id).await.unwrap();
+        let dismissed = s.dismiss_notice(&admin, notices[0].id).await.unwrap();
+        assert_eq!(dismissed.member_id, m0);
         assert!(matches!(
             s.dismiss_notice(&admin, notices[0].id).await,
             Err(StoreError::NotFound)

@@ -877,7 +877,7 @@ pub(super) async fn list_notices(s: &SqlStore, member: MemberId) -> StoreResult<
     Ok(rows.into_iter().map(Notice::from).collect())
 }
 
-pub(super) async fn dismiss_notice(s: &SqlStore, by: &Actor, id: NoticeId) -> StoreResult<()> {
+pub(super) async fn dismiss_notice(s: &SqlStore, by: &Actor, id: NoticeId) -> StoreResult<Notice> {
     let mut tx = s.begin().await?;
     let row: Option<NoticeRow> = sqlx::query_as(AssertSqlSafe(format!(
         "{NOTICE_SQL} WHERE id = $1 AND dismissed_at IS NULL"
@@ -900,7 +900,7 @@ pub(super) async fn dismiss_notice(s: &SqlStore, by: &Actor, id: NoticeId) -> St
     entry.before = json(&notice);
     audit(&mut tx, Some(by), entry).await?;
     tx.commit().await.map_err(db)?;
-    Ok(())
+    Ok(notice)
 }
 
 pub(super) async fn list_mailboxes(s: &SqlStore, member: MemberId) -> StoreResult<Vec<Mailbox>> {
