@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod gallery;
 pub mod input;
 pub mod model;
+pub mod recipients;
 pub mod store;
 
 pub use access::{AccessRole, Actor, Permission, Permissions, Scope, Via};

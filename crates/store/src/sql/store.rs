@@ -280,6 +280,8 @@ impl UserRow {
 mod access;
 #[path = "gallery.rs"]
 mod gallery;
+#[path = "recipients.rs"]
+mod recipients;
 use access::{
     AuditRow, ROBOT_TOKEN_SQL, RobotTokenRow, audit, check_project, json, lock_user, token_json,
 };
@@ -1259,6 +1261,15 @@ impl Store for SqlStore {
 
     async fn end_assignment(&self, by: &Actor, id: AssignmentId, on: NaiveDate) -> StoreResult<()> {
         gallery::end_assignment(self, by, id, on).await
+    }
+
+    async fn task_recipients(
+        &self,
+        task: TaskId,
+        members: Option<&[MemberId]>,
+        day: NaiveDate,
+    ) -> StoreResult<udrul_core::recipients::TaskRecipients> {
+        recipients::task_recipients(self, task, members, day).await
     }
 
     // --- users and credentials ----------------------------------------------------
