@@ -741,6 +741,12 @@ const ROLE_RULES: &[(&str, &str, Option<u32>, bool)] = &[
 /// tasks use), a general mailbox, and the domain's roles held by them. To
 /// show the gallery's warnings, every seventh member has no
 /// infrastructure lead, and at every eleventh the one it had has left.
+///
+/// Every other catalogue role (the tasks' other target roles) has a holder
+/// too, so that a task's recipients page shows real people: one of the four,
+/// in turn, as primary; a system role at every fifth member a function
+/// mailbox instead; and about one member in ten has nobody for each such
+/// role, so the page shows gaps and the general mailbox standing in.
 async fn seed_gallery(store: &dyn Store, base: &Base) -> anyhow::Result<()> {
     use udrul_core::gallery::{AssignmentInput, MailboxInput, PersonInput, RoleInput};
     let sys = Actor::system();
@@ -810,6 +816,40 @@ async fn seed_gallery(store: &dyn Store, base: &Base) -> anyhow::Result<()> {
                 valid_from: from,
                 valid_to: None,
                 is_primary: primary,
+            };
+            store.assign_role(&sys, member.id, a).await?;
+        }
+        let mut others: Vec<&udrul_core::Role> = by_name
+            .values()
+            .filter(|r| !holdings.iter().any(|(h, _, _)| *h == r.name))
+            .collect();
+        others.sort_by(|a, b| a.name.cmp(&b.name));
+        for (k, r) in others.into_iter().enumerate() {
+            if (i * 7 + k * 3) % 10 == 0 {
+                continue;
+            }
+            if r.name.to_lowercase().contains("systemansvarlig") && i % 5 == 0 {
+                let slug: String = r
+                    .name
+                    .to_lowercase()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                let mailbox = MailboxInput::parse(
+                    Some(r.id.0),
+                    &r.name,
+                    &format!("{slug}.{}@demo.udrul.invalid", member.code),
+                )
+                .map_err(|e| anyhow::anyhow!("mailbox {}: {e}", r.name))?;
+                store.create_mailbox(&sys, member.id, mailbox).await?;
+                continue;
+            }
+            let a = AssignmentInput {
+                role_id: r.id,
+                person_id: people[(i + k) % people.len()].id,
+                valid_from: from,
+                valid_to: None,
+                is_primary: true,
             };
             store.assign_role(&sys, member.id, a).await?;
         }

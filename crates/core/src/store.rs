@@ -16,6 +16,7 @@ use crate::gallery::{
 use crate::import::{ImportOutcome, ImportRecord, NewImport};
 use crate::input::{Audience, EndDateChange, FieldErrors, InstanceUpdate, ProjectInput, TaskInput};
 use crate::model::*;
+use crate::recipients::TaskRecipients;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -281,6 +282,17 @@ pub trait Store: Send + Sync + 'static {
     /// Ends an assignment on `on` (its last day); one that has not begun
     /// by then is removed.
     async fn end_assignment(&self, by: &Actor, id: AssignmentId, on: NaiveDate) -> StoreResult<()>;
+    /// Who task `task` reaches on `day`, member by member (by name), by
+    /// the rules of `recipients::resolve`. The members are the task's: those
+    /// with an instance once it is published (closed, withdrawn), every
+    /// member while it is a draft; `members` narrows them (a draft's
+    /// intended audience, a filter). An unknown task: `NotFound`.
+    async fn task_recipients(
+        &self,
+        task: TaskId,
+        members: Option<&[MemberId]>,
+        day: NaiveDate,
+    ) -> StoreResult<TaskRecipients>;
 
     // --- users, sessions, API tokens ------------------------------------
     /// Creates a user (audited as `by`).

@@ -127,11 +127,11 @@ pub(super) async fn person(c: &mut Conn, id: PersonId) -> StoreResult<Option<Per
     Ok(row.map(Person::from))
 }
 
-const MAILBOX_SQL: &str = "SELECT m.id, m.member_id, m.role_id, r.name AS role_name, m.name, m.email \
+pub(super) const MAILBOX_SQL: &str = "SELECT m.id, m.member_id, m.role_id, r.name AS role_name, m.name, m.email \
      FROM mailboxes m LEFT JOIN roles r ON r.id = m.role_id";
 
 #[derive(FromRow)]
-struct MailboxRow {
+pub(super) struct MailboxRow {
     id: i64,
     member_id: i64,
     role_id: Option<i64>,
@@ -153,13 +153,13 @@ impl From<MailboxRow> for Mailbox {
     }
 }
 
-const ASSIGNMENT_SQL: &str = "SELECT a.id, a.member_id, a.role_id, r.name AS role_name, a.person_id, \
+pub(super) const ASSIGNMENT_SQL: &str = "SELECT a.id, a.member_id, a.role_id, r.name AS role_name, a.person_id, \
      pe.name AS person_name, pe.email AS person_email, pe.left_at AS person_left_at, \
      a.valid_from, a.valid_to, a.is_primary \
      FROM role_assignments a JOIN roles r ON r.id = a.role_id JOIN people pe ON pe.id = a.person_id";
 
 #[derive(FromRow)]
-struct AssignmentRow {
+pub(super) struct AssignmentRow {
     id: i64,
     member_id: i64,
     role_id: i64,

@@ -284,6 +284,8 @@ mod access;
 mod gallery;
 #[path = "imports.rs"]
 mod imports;
+#[path = "recipients.rs"]
+mod recipients;
 use access::{
     AuditRow, ROBOT_TOKEN_SQL, RobotTokenRow, audit, check_project, json, lock_user, token_json,
 };
@@ -1333,6 +1335,15 @@ impl Store for SqlStore {
 
     async fn end_assignment(&self, by: &Actor, id: AssignmentId, on: NaiveDate) -> StoreResult<()> {
         gallery::end_assignment(self, by, id, on).await
+    }
+
+    async fn task_recipients(
+        &self,
+        task: TaskId,
+        members: Option<&[MemberId]>,
+        day: NaiveDate,
+    ) -> StoreResult<udrul_core::recipients::TaskRecipients> {
+        recipients::task_recipients(self, task, members, day).await
     }
 
     // --- users and credentials ----------------------------------------------------
