@@ -237,6 +237,13 @@ impl Ctx {
         errors.for_field(field).map(|e| self.error_text(e))
     }
 
+    /// Whether the visitor keeps `member`'s people and role gallery.
+    pub fn keeps_gallery(&self, member: &udrul_core::MemberId) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(|a| a.can_manage_gallery(*member))
+    }
+
     pub fn is_central(&self) -> bool {
         self.actor.as_ref().is_some_and(Actor::is_central)
     }
@@ -322,16 +329,34 @@ pub async fn session(
             return forbidden("error-csrf");
         }
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        // Uploads (multipart) may be as large as an import file; every
+        // other form is small. Either way the body is read only up to the
+        // limit, never buffered whole first.
+        let multipart = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.starts_with("multipart/form-data"))
+            .map(str::to_string);
+        let limit = if multipart.is_some() {
+            crate::import::MAX_FILE_BYTES + 64 * 1024
+        } else {
+            MAX_FORM_BYTES
+        };
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => return AppError::BadRequest("error-too-large").into_response(),
         };
-        let submitted = parts
+        let header_token = parts
             .headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| csrf::field_in_form(&bytes));
+            .map(str::to_string);
+        let submitted = match (header_token, &multipart) {
+            (Some(t), _) => Some(t),
+            (None, Some(ct)) => csrf::field_in_multipart(ct, bytes.clone()).await,
+            (None, None) => csrf::field_in_form(&bytes),
+        };
         if !submitted.is_some_and(|t| csrf::verify(&st.csrf_key, purpose, &secret, &t)) {
             return forbidden("error-csrf");
         }

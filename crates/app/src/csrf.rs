@@ -70,6 +70,22 @@ pub fn field_in_form(body: &[u8]) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// Finds the `csrf` field in a `multipart/form-data` body (an upload
+/// form), given the request's `Content-Type`. Forms put the field first, so
+/// this reads only as far as it; a body that is not valid multipart has
+/// none.
+pub async fn field_in_multipart(content_type: &str, body: bytes::Bytes) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut parts = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = parts.next_field().await {
+        if field.name() == Some(FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

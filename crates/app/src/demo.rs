@@ -741,6 +741,12 @@ const ROLE_RULES: &[(&str, &str, Option<u32>, bool)] = &[
 /// tasks use), a general mailbox, and the domain's roles held by them. To
 /// show the gallery's warnings, every seventh member has no
 /// infrastructure lead, and at every eleventh the one it had has left.
+///
+/// Every other catalogue role (the tasks' other target roles) has a holder
+/// too, so that a task's recipients page shows real people: one of the four,
+/// in turn, as primary; a system role at every fifth member a function
+/// mailbox instead; and about one member in ten has nobody for each such
+/// role, so the page shows gaps and the general mailbox standing in.
 async fn seed_gallery(store: &dyn Store, base: &Base) -> anyhow::Result<()> {
     use udrul_core::gallery::{AssignmentInput, MailboxInput, PersonInput, RoleInput};
     let sys = Actor::system();
@@ -772,7 +778,13 @@ async fn seed_gallery(store: &dyn Store, base: &Base) -> anyhow::Result<()> {
                 name.to_lowercase().replace(' ', "."),
                 member.code
             );
-            let input = PersonInput::parse("", name, &email, "", "", None)
+            // The organisation system's user UUID, made up but stable.
+            let external_id = format!(
+                "{:08x}-0000-4000-8000-{:012x}",
+                member.code.parse::<u32>().unwrap_or(0),
+                people.len()
+            );
+            let input = PersonInput::parse(&external_id, name, &email, "", "", None)
                 .map_err(|e| anyhow::anyhow!("person {name}: {e}"))?;
             people.push(store.create_person(&sys, member.id, input).await?);
         }
@@ -807,12 +819,106 @@ async fn seed_gallery(store: &dyn Store, base: &Base) -> anyhow::Result<()> {
             };
             store.assign_role(&sys, member.id, a).await?;
         }
+        let mut others: Vec<&udrul_core::Role> = by_name
+            .values()
+            .filter(|r| !holdings.iter().any(|(h, _, _)| *h == r.name))
+            .collect();
+        others.sort_by(|a, b| a.name.cmp(&b.name));
+        for (k, r) in others.into_iter().enumerate() {
+            if (i * 7 + k * 3) % 10 == 0 {
+                continue;
+            }
+            if r.name.to_lowercase().contains("systemansvarlig") && i % 5 == 0 {
+                let slug: String = r
+                    .name
+                    .to_lowercase()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                let mailbox = MailboxInput::parse(
+                    Some(r.id.0),
+                    &r.name,
+                    &format!("{slug}.{}@demo.udrul.invalid", member.code),
+                )
+                .map_err(|e| anyhow::anyhow!("mailbox {}: {e}", r.name))?;
+                store.create_mailbox(&sys, member.id, mailbox).await?;
+                continue;
+            }
+            let a = AssignmentInput {
+                role_id: r.id,
+                person_id: people[(i + k) % people.len()].id,
+                valid_from: from,
+                valid_to: None,
+                is_primary: true,
+            };
+            store.assign_role(&sys, member.id, a).await?;
+        }
         if i % 11 == 5 {
             store
                 .person_left(&sys, people[2].id, left_on, ChangeSource::Manual)
                 .await?;
         }
+        if member.code == "101" {
+            seed_import(store, member, &people, left_on).await?;
+        }
     }
+    Ok(())
+}
+
+/// København's administrator finds what the organisation system did: its
+/// system owner left through last month's import (a notice: the role is
+/// empty), and this month's file waits to be applied, with one new person,
+/// one new title and one more leaver whose roles would be left empty.
+async fn seed_import(
+    store: &dyn Store,
+    member: &Member,
+    people: &[udrul_core::gallery::Person],
+    left_on: NaiveDate,
+) -> anyhow::Result<()> {
+    use udrul_core::import::{ImportRows, NewImport, PersonRow};
+    let sys = Actor::system();
+    store
+        .person_left(&sys, people[3].id, left_on, ChangeSource::Import)
+        .await?;
+    let row = |n: u32, p: &udrul_core::gallery::Person, title: &str| PersonRow {
+        row: n,
+        external_id: p.external_id.clone().unwrap_or_default(),
+        name: p.name.clone(),
+        email: p.email.clone(),
+        phone: String::new(),
+        title: title.into(),
+        unit_external_id: None,
+        unit_name: None,
+    };
+    let mut rows = vec![
+        row(2, &people[0], ""),
+        row(3, &people[1], "Digitaliseringskonsulent"),
+    ];
+    let newcomer = people::NameGenerator::new("import-101").next_name();
+    rows.push(PersonRow {
+        row: 4,
+        external_id: "00000065-0000-4000-8000-0000000000ff".into(),
+        email: format!(
+            "{}.101@demo.udrul.invalid",
+            newcomer.to_lowercase().replace(' ', ".")
+        ),
+        name: newcomer,
+        phone: "33 66 33 66".into(),
+        title: "Systemansvarlig".into(),
+        unit_external_id: None,
+        unit_name: Some("Digitalisering".into()),
+    });
+    store
+        .save_import(
+            &sys,
+            NewImport {
+                member_id: member.id,
+                file_name: "fk-organisation-101.csv".into(),
+                sha256: "0".repeat(64),
+                rows: ImportRows::People(rows),
+            },
+        )
+        .await?;
     Ok(())
 }
 

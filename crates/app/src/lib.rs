@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod i18n;
+pub mod import;
 pub mod limits;
 pub mod login_guard;
 pub mod markdown;

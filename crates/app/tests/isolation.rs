@@ -121,6 +121,10 @@ struct Targets {
     other_org_unit: i64,
     other_assignment: i64,
     other_mailbox: i64,
+    /// A waiting import of member B's people, and a notice for B's
+    /// administrators.
+    other_import: i64,
+    other_notice: i64,
     /// A role of the catalogue (central pages only).
     role: i64,
 }
@@ -224,6 +228,10 @@ fn concrete(pattern: &str, t: &Targets) -> String {
             t.other_assignment
         } else if before.ends_with("/mailboxes/") {
             t.other_mailbox
+        } else if before.ends_with("/imports/") {
+            t.other_import
+        } else if before.ends_with("/notices/") {
+            t.other_notice
         } else if before.ends_with("/roles/") {
             t.role
         } else {
@@ -338,7 +346,71 @@ async fn targets(app: &TestApp) -> Targets {
         )
         .await
         .unwrap();
+    // A waiting import for member B, and a notice: a person who held a
+    // role alone left through an import.
+    let rows = udrul_core::import::ImportRows::People(vec![udrul_core::import::PersonRow {
+        row: 2,
+        external_id: "iso-b-1".into(),
+        name: "Import B".into(),
+        email: String::new(),
+        phone: String::new(),
+        title: String::new(),
+        unit_external_id: None,
+        unit_name: None,
+    }]);
+    let import = app
+        .store
+        .save_import(
+            &sys,
+            udrul_core::import::NewImport {
+                member_id: b,
+                file_name: "b.csv".into(),
+                sha256: "0".repeat(64),
+                rows,
+            },
+        )
+        .await
+        .unwrap();
+    let leaver = app
+        .store
+        .create_person(
+            &sys,
+            b,
+            udrul_core::gallery::PersonInput::parse("iso-b-2", "Leaver B", "", "", "", None)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let only = app.store.ensure_role("Systemansvarlig").await.unwrap();
+    app.store
+        .assign_role(
+            &sys,
+            b,
+            udrul_core::gallery::AssignmentInput::parse(
+                only.id.0,
+                leaver.id.0,
+                "2026-01-01",
+                "",
+                false,
+                udrul_core::calendar::today(),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    app.store
+        .person_left(
+            &sys,
+            leaver.id,
+            udrul_core::calendar::today(),
+            udrul_core::gallery::ChangeSource::Import,
+        )
+        .await
+        .unwrap();
+    let notice = app.store.list_notices(b).await.unwrap()[0].id;
     Targets {
+        other_import: import.id.0,
+        other_notice: notice.0,
         other_instance: other.id.0,
         task: task.id.0,
         project: app.fx.project.id.0,

@@ -19,7 +19,7 @@ use crate::gallery::{
     MAX_EMAIL, MAX_PHONE, OrgUnit, Person, looks_like_email, normalise_external_id,
 };
 use crate::input::MAX_SHORT;
-use crate::model::OrgUnitId;
+use crate::model::{ImportId, MemberId, OrgUnitId, UserId};
 
 /// Most data rows one file may hold.
 pub const MAX_ROWS: usize = 50_000;
@@ -320,7 +320,7 @@ fn text(
     if required && v.is_empty() {
         errs.push(RowError::new(row, Some(column), "error-required"));
     } else if v.chars().count() > max {
-        errs.push(RowError::new(row, Some(column), "error-too-long"));
+        errs.push(RowError::new(row, Some(column), "error-import-too-long"));
     } else if v.chars().any(|c| c.is_control()) {
         errs.push(RowError::new(row, Some(column), "error-control-chars"));
     }
@@ -751,7 +751,7 @@ pub fn plan_units(units: &[OrgUnit], rows: &[UnitRow]) -> UnitPlan {
 
 /// `rows` with every parent before its children (rows are cycle-free, as
 /// `unit_rows` checks); otherwise in file order.
-fn ordered(rows: &[UnitRow]) -> Vec<&UnitRow> {
+pub fn ordered(rows: &[UnitRow]) -> Vec<&UnitRow> {
     let index: HashMap<&str, &UnitRow> = rows.iter().map(|r| (r.external_id.as_str(), r)).collect();
     let mut done: HashSet<&str> = HashSet::new();
     let mut out = Vec::with_capacity(rows.len());
@@ -803,6 +803,35 @@ impl ImportOutcome {
             + self.units_restored
             + self.units_removed
     }
+}
+
+/// A valid file waiting to be applied, to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewImport {
+    pub member_id: MemberId,
+    pub file_name: String,
+    /// Of the file's bytes, in hex.
+    pub sha256: String,
+    pub rows: ImportRows,
+}
+
+/// An uploaded file: waiting (with its rows) or applied (with its outcome).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRecord {
+    pub id: ImportId,
+    pub member_id: MemberId,
+    pub kind: ImportKind,
+    pub file_name: String,
+    pub sha256: String,
+    pub row_count: i64,
+    pub created_by: Option<UserId>,
+    pub created_by_name: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub applied_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub applied_by_name: Option<String>,
+    pub outcome: Option<ImportOutcome>,
+    /// `None` once applied, and in lists.
+    pub rows: Option<ImportRows>,
 }
 
 #[cfg(test)]

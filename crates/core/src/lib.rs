@@ -10,6 +10,7 @@ pub mod gallery;
 pub mod import;
 pub mod input;
 pub mod model;
+pub mod recipients;
 pub mod store;
 
 pub use access::{AccessRole, Actor, Permission, Permissions, Scope, Via};

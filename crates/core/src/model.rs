@@ -490,6 +490,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "task.create",
     "task.end_date",
     "task.publish",
+    "task.recipients_export",
     "task.seed_statuses",
     "task.update",
     "task.withdraw",

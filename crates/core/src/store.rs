@@ -13,8 +13,10 @@ use crate::gallery::{
     Assignment, AssignmentInput, ChangeSource, Mailbox, MailboxInput, Notice, OrgUnit,
     OrgUnitInput, Person, PersonInput, RoleInput,
 };
+use crate::import::{ImportOutcome, ImportRecord, NewImport};
 use crate::input::{Audience, EndDateChange, FieldErrors, InstanceUpdate, ProjectInput, TaskInput};
 use crate::model::*;
+use crate::recipients::TaskRecipients;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -241,8 +243,30 @@ pub trait Store: Send + Sync + 'static {
     /// The notices for `member`'s administrators not yet dismissed, newest
     /// first.
     async fn list_notices(&self, member: MemberId) -> StoreResult<Vec<Notice>>;
-    /// Gone or dismissed already: `NotFound`.
-    async fn dismiss_notice(&self, by: &Actor, id: NoticeId) -> StoreResult<()>;
+    /// Gone or dismissed already: `NotFound`. Returns the notice.
+    async fn dismiss_notice(&self, by: &Actor, id: NoticeId) -> StoreResult<Notice>;
+
+    // --- imports from the organisation system -----------------------------------
+    /// Keeps a valid file for its member's administrators to look at and
+    /// apply (`Actor::can_manage_gallery`).
+    async fn save_import(&self, by: &Actor, i: NewImport) -> StoreResult<ImportRecord>;
+    /// With its rows, while it waits.
+    async fn get_import(&self, id: ImportId) -> StoreResult<Option<ImportRecord>>;
+    /// A member's latest imports (at most `limit`), newest first, without rows.
+    async fn list_imports(&self, member: MemberId, limit: u32) -> StoreResult<Vec<ImportRecord>>;
+    /// Applies a waiting import in one transaction: compares its rows with
+    /// the member's people or units as they are now (`import::plan_people`,
+    /// `plan_units`) and makes them so, people who left on `today`. Applied
+    /// already: `WrongState`. Rows that no longer fit (a unit they name was
+    /// removed since): `Invalid` on `file`, and nothing changes. Only real
+    /// changes are audited: a file applied twice adds nothing the second
+    /// time.
+    async fn apply_import(
+        &self,
+        by: &Actor,
+        id: ImportId,
+        today: NaiveDate,
+    ) -> StoreResult<ImportOutcome>;
     async fn list_mailboxes(&self, member: MemberId) -> StoreResult<Vec<Mailbox>>;
     async fn create_mailbox(
         &self,
@@ -267,6 +291,17 @@ pub trait Store: Send + Sync + 'static {
     /// Ends an assignment on `on` (its last day); one that has not begun
     /// by then is removed.
     async fn end_assignment(&self, by: &Actor, id: AssignmentId, on: NaiveDate) -> StoreResult<()>;
+    /// Who task `task` reaches on `day`, member by member (by name), by
+    /// the rules of `recipients::resolve`. The members are the task's: those
+    /// with an instance once it is published (closed, withdrawn), every
+    /// member while it is a draft; `members` narrows them (a draft's
+    /// intended audience, a filter). An unknown task: `NotFound`.
+    async fn task_recipients(
+        &self,
+        task: TaskId,
+        members: Option<&[MemberId]>,
+        day: NaiveDate,
+    ) -> StoreResult<TaskRecipients>;
 
     // --- users, sessions, API tokens ------------------------------------
     /// Creates a user (audited as `by`).
@@ -302,8 +337,8 @@ pub trait Store: Send + Sync + 'static {
     async fn touch_credential(&self, kind: &str, hash: &[u8], at: DateTime<Utc>)
     -> StoreResult<()>;
     async fn delete_credential(&self, kind: &str, hash: &[u8]) -> StoreResult<()>;
-    /// Removes expired sessions and tokens (returns how many) and failed-login
-    /// counts older than a day.
+    /// Removes expired sessions and tokens (returns how many), failed-login
+    /// counts older than a day and imports left unapplied for a week.
     async fn purge_credentials(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
     // --- projects ---------------------------------------------------------

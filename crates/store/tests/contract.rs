@@ -1293,7 +1293,8 @@ mod cases {
             s.dismiss_notice(&other, notices[0].id).await,
             Err(StoreError::Forbidden)
         ));
-        s.dismiss_notice(&admin, notices[0].id).await.unwrap();
+        let dismissed = s.dismiss_notice(&admin, notices[0].id).await.unwrap();
+        assert_eq!(dismissed.member_id, m0);
         assert!(matches!(
             s.dismiss_notice(&admin, notices[0].id).await,
             Err(StoreError::NotFound)
@@ -2906,5 +2907,310 @@ fn unit_input(name: &str, parent: Option<OrgUnitId>) -> OrgUnitInput {
         external_id: None,
         name: name.into(),
         parent_id: parent,
+    }
+}
+
+// --- task recipients (issue 4) ------------------------------------------------------
+//
+// Appended as its own section (with its own `contract!`-like runner) so the
+// suites above keep their order.
+
+macro_rules! contract_recipients {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            for running in backends().await {
+                let backend = running.backend.clone();
+                let name = backend.name;
+                let result = tokio::spawn(recipient_cases::$name(backend)).await;
+                running.finish().await;
+                if let Err(e) = result {
+                    let msg = if e.is_panic() { panic_message(e.into_panic()) } else { e.to_string() };
+                    panic!("[{name}] {}: {msg}", stringify!($name));
+                }
+            }
+        }
+    )*};
+}
+
+contract_recipients!(
+    task_recipients_follow_each_members_gallery,
+    task_recipients_of_a_published_task_are_its_members,
+    task_recipients_without_target_roles_are_general_mailboxes,
+);
+
+mod recipient_cases {
+    use super::*;
+    use udrul_core::recipients::{RecipientKind, TaskRecipients};
+
+    const DAY: &str = "2026-06-01";
+
+    async fn person(s: &dyn Store, m: MemberId, name: &str, email: &str) -> PersonId {
+        s.create_person(
+            &Actor::system(),
+            m,
+            PersonInput::parse("", name, email, "", "", None).unwrap(),
+        )
+        .await
+        .unwrap()
+        .id
+    }
+
+    async fn hold(
+        s: &dyn Store,
+        m: MemberId,
+        role: &str,
+        p: PersonId,
+        (from, to): (&str, &str),
+        primary: bool,
+    ) {
+        let role = s.ensure_role(role).await.unwrap();
+        let a = AssignmentInput::parse(role.id.0, p.0, from, to, primary, d(DAY)).unwrap();
+        s.assign_role(&Actor::system(), m, a).await.unwrap();
+    }
+
+    async fn mailbox(s: &dyn Store, m: MemberId, role: Option<&str>, name: &str, email: &str) {
+        let role = match role {
+            Some(r) => Some(s.ensure_role(r).await.unwrap().id.0),
+            None => None,
+        };
+        s.create_mailbox(
+            &Actor::system(),
+            m,
+            MailboxInput::parse(role, name, email).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+
+    fn names(r: &TaskRecipients) -> Vec<&str> {
+        r.members.iter().map(|m| m.member.name.as_str()).collect()
+    }
+
+    /// Four members, the task targeting Systemansvarlig and
+    /// Infrastrukturansvarlig (`Fx::input`):
+    /// 0: Anne holds both (primary for Systemansvarlig), a general mailbox;
+    /// 1: Bo holds Infrastrukturansvarlig, nobody Systemansvarlig, a
+    ///    general mailbox (the fallback);
+    /// 2: Carl held Infrastrukturansvarlig but left, Dorte holds it without
+    ///    an e-mail address, a Systemansvarlig mailbox, no general mailbox;
+    /// 3: nothing.
+    async fn galleries(fx: &Fx) {
+        let s = &*fx.s;
+        let m: Vec<MemberId> = fx.members.iter().map(|m| m.id).collect();
+        let always = ("2026-01-01", "");
+        let anne = person(s, m[0], "Anne Ager", "anne@k0.example").await;
+        hold(s, m[0], "Systemansvarlig", anne, always, true).await;
+        hold(s, m[0], "Infrastrukturansvarlig", anne, always, false).await;
+        // Held before and after the day: not reached.
+        let old = person(s, m[0], "Otto Old", "otto@k0.example").await;
+        hold(
+            s,
+            m[0],
+            "Infrastrukturansvarlig",
+            old,
+            ("2026-01-01", "2026-05-31"),
+            false,
+        )
+        .await;
+        let new = person(s, m[0], "Nina New", "nina@k0.example").await;
+        hold(
+            s,
+            m[0],
+            "Infrastrukturansvarlig",
+            new,
+            ("2026-06-02", ""),
+            false,
+        )
+        .await;
+        // A role the task does not target.
+        hold(s, m[0], "Programleder", old, always, true).await;
+        mailbox(s, m[0], None, "Kommune 0", "post@k0.example").await;
+
+        let bo = person(s, m[1], "Bo Bak", "bo@k1.example").await;
+        hold(s, m[1], "Infrastrukturansvarlig", bo, always, true).await;
+        mailbox(s, m[1], None, "Kommune 1", "post@k1.example").await;
+
+        let carl = person(s, m[2], "Carl Cirk", "carl@k2.example").await;
+        hold(s, m[2], "Infrastrukturansvarlig", carl, always, false).await;
+        s.person_left(
+            &Actor::system(),
+            carl,
+            d("2026-03-01"),
+            ChangeSource::Manual,
+        )
+        .await
+        .unwrap();
+        let dorte = person(s, m[2], "Dorte Dam", "").await;
+        hold(s, m[2], "Infrastrukturansvarlig", dorte, always, false).await;
+        mailbox(
+            s,
+            m[2],
+            Some("Systemansvarlig"),
+            "Systemer",
+            "system@k2.example",
+        )
+        .await;
+        mailbox(
+            s,
+            m[2],
+            Some("Programleder"),
+            "Program",
+            "program@k2.example",
+        )
+        .await;
+    }
+
+    pub async fn task_recipients_follow_each_members_gallery(b: Backend) {
+        let fx = Fx::new(&b, 4).await;
+        galleries(&fx).await;
+        let s = &b.store;
+        let t = fx.draft("R 1", TaskType::Mandatory, "2026-12-31").await;
+        let r = s.task_recipients(t.id, None, d(DAY)).await.unwrap();
+        assert_eq!(r.state, TaskState::Draft);
+        assert_eq!(
+            r.target_roles,
+            ["Systemansvarlig", "Infrastrukturansvarlig"]
+        );
+        // A draft: every member, by name.
+        assert_eq!(
+            names(&r),
+            ["Kommune 000", "Kommune 001", "Kommune 002", "Kommune 003"]
+        );
+
+        // 0: Anne once, with both roles, primary for one; nobody else.
+        let k0 = &r.members[0].reach;
+        assert_eq!(k0.people.len(), 1, "{k0:?}");
+        let anne = &k0.people[0];
+        assert_eq!(anne.email, "anne@k0.example");
+        assert_eq!(
+            anne.roles
+                .iter()
+                .map(|x| (x.role.as_str(), x.primary))
+                .collect::<Vec<_>>(),
+            [("Systemansvarlig", true), ("Infrastrukturansvarlig", false)]
+        );
+        assert!(k0.mailboxes.is_empty() && k0.gaps.is_empty() && !k0.needs_attention());
+
+        // 1: Bo, and the general mailbox standing in for Systemansvarlig.
+        let k1 = &r.members[1].reach;
+        assert_eq!(k1.gaps, ["Systemansvarlig"]);
+        assert_eq!(k1.people[0].name, "Bo Bak");
+        assert_eq!(k1.mailboxes.len(), 1);
+        let general = &k1.mailboxes[0];
+        assert!(matches!(general.kind, RecipientKind::General(_)) && general.fallback);
+        assert_eq!(general.email, "post@k1.example");
+        assert_eq!(general.role_names(), ["Systemansvarlig"]);
+
+        // 2: Carl left: not counted; Dorte has no address; the role
+        // mailbox reaches Systemansvarlig; Infrastrukturansvarlig reaches
+        // nobody, and there is no general mailbox to fall back on.
+        let k2 = &r.members[2].reach;
+        assert!(k2.people.is_empty(), "{k2:?}");
+        assert_eq!(k2.unreachable.len(), 1);
+        assert_eq!(k2.unreachable[0].name, "Dorte Dam");
+        assert_eq!(k2.mailboxes.len(), 1, "not the Programleder mailbox");
+        assert_eq!(k2.mailboxes[0].email, "system@k2.example");
+        assert_eq!(k2.gaps, ["Infrastrukturansvarlig"]);
+        assert_eq!(k2.unreached_roles(), ["Infrastrukturansvarlig"]);
+
+        // 3: nobody at all.
+        let k3 = &r.members[3].reach;
+        assert!(k3.reaches_nobody() && k3.gaps.len() == 2);
+
+        let c = r.counts();
+        assert_eq!(
+            (c.members, c.members_reached, c.members_unreached),
+            (4, 3, 1)
+        );
+        assert_eq!((c.people, c.mailboxes, c.unreachable_people), (2, 2, 1));
+        assert_eq!(c.members_with_gaps, 3);
+
+        // On another day the dates decide: Otto is still on, Nina not yet.
+        let before = s
+            .task_recipients(t.id, None, d("2026-05-31"))
+            .await
+            .unwrap();
+        let people: Vec<&str> = before.members[0]
+            .reach
+            .people
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(people, ["Anne Ager", "Otto Old"]);
+
+        // An audience narrows a draft's members; unknown ids are ignored.
+        let some = [fx.members[2].id, fx.members[0].id, MemberId(999_999)];
+        let r = s.task_recipients(t.id, Some(&some), d(DAY)).await.unwrap();
+        assert_eq!(names(&r), ["Kommune 000", "Kommune 002"]);
+
+        assert!(matches!(
+            s.task_recipients(TaskId(999_999), None, d(DAY)).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    pub async fn task_recipients_of_a_published_task_are_its_members(b: Backend) {
+        let fx = Fx::new(&b, 4).await;
+        galleries(&fx).await;
+        let s = &b.store;
+        let t = fx.draft("R 2", TaskType::Mandatory, "2026-12-31").await;
+        s.publish_task(
+            &fx.central,
+            t.id,
+            &Audience::Selection {
+                members: vec![fx.members[1].id, fx.members[3].id],
+                regions: Vec::new(),
+                networks: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let r = s.task_recipients(t.id, None, d(DAY)).await.unwrap();
+        assert_eq!(r.state, TaskState::Published);
+        assert_eq!(names(&r), ["Kommune 001", "Kommune 003"]);
+        // A filter narrows them; a member without an instance stays out.
+        let only = [fx.members[0].id, fx.members[3].id];
+        let r = s.task_recipients(t.id, Some(&only), d(DAY)).await.unwrap();
+        assert_eq!(names(&r), ["Kommune 003"]);
+        // Closing keeps them.
+        s.set_task_state(&fx.central, t.id, TaskState::Closed)
+            .await
+            .unwrap();
+        let r = s.task_recipients(t.id, None, d(DAY)).await.unwrap();
+        assert_eq!(r.members.len(), 2);
+    }
+
+    pub async fn task_recipients_without_target_roles_are_general_mailboxes(b: Backend) {
+        let fx = Fx::new(&b, 4).await;
+        galleries(&fx).await;
+        let s = &b.store;
+        let mut input = fx.input("R 3", TaskType::Optional, "2026-12-31");
+        input.target_roles.clear();
+        let t = s.create_task(&fx.central, input).await.unwrap();
+        let r = s.task_recipients(t.id, None, d(DAY)).await.unwrap();
+        let general: Vec<Vec<&str>> = r
+            .members
+            .iter()
+            .map(|m| {
+                assert!(m.reach.people.is_empty() && m.reach.gaps.is_empty());
+                m.reach.mailboxes.iter().map(|b| b.email.as_str()).collect()
+            })
+            .collect();
+        assert_eq!(
+            general,
+            [
+                vec!["post@k0.example"],
+                vec!["post@k1.example"],
+                vec![],
+                vec![]
+            ]
+        );
+        assert!(r.members[0].reach.mailboxes.iter().all(|b| !b.fallback));
+        let c = r.counts();
+        assert_eq!(
+            (c.members_reached, c.members_unreached, c.members_with_gaps),
+            (2, 2, 0)
+        );
     }
 }

@@ -44,6 +44,7 @@ pub fn routes() -> Vec<crate::web::Route> {
         ("/members/{id}/mailboxes", get(mailboxes).post(add_mailbox)),
         ("/mailboxes/{id}/delete", post(delete_mailbox)),
         ("/members/{id}/contacts", get(contacts)),
+        ("/notices/{id}/dismiss", post(dismiss_notice)),
     ]
 }
 
@@ -124,6 +125,15 @@ struct GalleryPage<'a> {
     f: AssignForm,
     errors: FieldErrors,
     notice: Option<String>,
+    /// What imports and SCIM did to the gallery, for its administrators.
+    notices: Vec<NoticeLine>,
+}
+
+/// A notice of roles left empty, in words.
+pub struct NoticeLine {
+    pub id: i64,
+    pub text: String,
+    pub roles: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -238,6 +248,31 @@ async fn gallery_page<'a>(
         |p| p.name.clone(),
         Some(ctx.t("form-choose")),
     );
+    let notices = if manage {
+        st.store
+            .list_notices(member.id)
+            .await?
+            .into_iter()
+            .map(|n| NoticeLine {
+                id: n.id.0,
+                text: ctx.tr.args(
+                    "gallery-notice-left",
+                    &[
+                        ("name", n.person_name.clone().into()),
+                        (
+                            "source",
+                            ctx.t(&format!("change-source-{}", n.source.as_str()))
+                                .into(),
+                        ),
+                        ("at", ctx.tr.datetime(n.created_at).into()),
+                    ],
+                ),
+                roles: n.roles.join(", "),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let lines = lines(roles, &held, day);
     let warnings = lines
         .iter()
@@ -255,6 +290,7 @@ async fn gallery_page<'a>(
         f,
         errors,
         notice,
+        notices,
     })
 }
 
@@ -288,6 +324,7 @@ fn notice_text(ctx: &Ctx, key: &str) -> String {
         "unit" => ctx.t("people-unit-saved"),
         "mailbox" => ctx.t("mailbox-saved"),
         "mailbox-deleted" => ctx.t("mailbox-deleted"),
+        "dismissed" => ctx.t("gallery-notice-dismissed"),
         _ => ctx.t("saved"),
     }
 }
@@ -368,6 +405,22 @@ pub async fn end(
     }
     st.store.end_assignment(&actor, held.id, on).await?;
     Ok(Redirect::to(&format!("/members/{}/gallery?done=ended", held.member_id)).into_response())
+}
+
+/// `POST /notices/{id}/dismiss`: an administrator has read a notice.
+pub async fn dismiss_notice(
+    State(st): State<AppState>,
+    Authed { actor, .. }: Authed,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    // The store checks that `actor` keeps the notice's member (403); a
+    // notice gone or dismissed already is 404.
+    let notice = st
+        .store
+        .dismiss_notice(&actor, udrul_core::NoticeId(id))
+        .await?;
+    let back = format!("/members/{}/gallery?done=dismissed", notice.member_id);
+    Ok(Redirect::to(&back).into_response())
 }
 
 // --- people and org units -------------------------------------------------------------

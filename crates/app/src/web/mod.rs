@@ -11,6 +11,7 @@ pub mod admin;
 pub mod audit;
 pub mod gallery;
 pub mod home;
+pub mod imports;
 pub mod instances;
 pub mod language;
 pub mod login;
@@ -49,6 +50,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(admin::routes());
     all.extend(audit::routes());
     all.extend(gallery::routes());
+    all.extend(imports::routes());
     all.extend(roles::routes());
     all
 }

@@ -483,6 +483,55 @@ impl Browser<'_> {
     }
 }
 
+impl Browser<'_> {
+    /// Posts a `multipart/form-data` form, as a browser sends a file
+    /// upload: this browser's CSRF token first, then `fields`, then `file`
+    /// as (field name, file name, bytes).
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Resp {
+        const B: &str = "----udrul-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        let csrf = self.csrf.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        all.extend_from_slice(fields);
+        for (k, v) in all {
+            body.extend(
+                format!("--{B}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some((name, file_name, bytes)) = file {
+            body.extend(
+                format!(
+                    "--{B}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{B}--\r\n").as_bytes());
+        let req = Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={B}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        let res = self.app.send(req).await;
+        self.absorb(&res);
+        res
+    }
+}
+
 /// The value of the first `name="csrf"` hidden input in a page.
 pub fn csrf_in(html: &str) -> Option<String> {
     let i = html.find("name=\"csrf\" value=\"")?;

@@ -133,11 +133,11 @@ pub(super) async fn person(c: &mut Conn, id: PersonId) -> StoreResult<Option<Per
     Ok(row.map(Person::from))
 }
 
-const MAILBOX_SQL: &str = "SELECT m.id, m.member_id, m.role_id, r.name AS role_name, m.name, m.email \
+pub(super) const MAILBOX_SQL: &str = "SELECT m.id, m.member_id, m.role_id, r.name AS role_name, m.name, m.email \
      FROM mailboxes m LEFT JOIN roles r ON r.id = m.role_id";
 
 #[derive(FromRow)]
-struct MailboxRow {
+pub(super) struct MailboxRow {
     id: i64,
     member_id: i64,
     role_id: Option<i64>,
@@ -159,13 +159,13 @@ impl From<MailboxRow> for Mailbox {
     }
 }
 
-const ASSIGNMENT_SQL: &str = "SELECT a.id, a.member_id, a.role_id, r.name AS role_name, a.person_id, \
+pub(super) const ASSIGNMENT_SQL: &str = "SELECT a.id, a.member_id, a.role_id, r.name AS role_name, a.person_id, \
      pe.name AS person_name, pe.email AS person_email, pe.left_at AS person_left_at, \
      a.valid_from, a.valid_to, a.is_primary \
      FROM role_assignments a JOIN roles r ON r.id = a.role_id JOIN people pe ON pe.id = a.person_id";
 
 #[derive(FromRow)]
-struct AssignmentRow {
+pub(super) struct AssignmentRow {
     id: i64,
     member_id: i64,
     role_id: i64,
@@ -945,7 +945,7 @@ pub(super) async fn list_notices(s: &SqlStore, member: MemberId) -> StoreResult<
     Ok(rows.into_iter().map(Notice::from).collect())
 }
 
-pub(super) async fn dismiss_notice(s: &SqlStore, by: &Actor, id: NoticeId) -> StoreResult<()> {
+pub(super) async fn dismiss_notice(s: &SqlStore, by: &Actor, id: NoticeId) -> StoreResult<Notice> {
     let mut tx = s.begin().await?;
     let row: Option<NoticeRow> = sqlx::query_as(AssertSqlSafe(format!(
         "{NOTICE_SQL} WHERE id = $1 AND dismissed_at IS NULL"
@@ -968,7 +968,7 @@ pub(super) async fn dismiss_notice(s: &SqlStore, by: &Actor, id: NoticeId) -> St
     entry.before = json(&notice);
     audit(&mut tx, Some(by), entry).await?;
     tx.commit().await.map_err(db)?;
-    Ok(())
+    Ok(notice)
 }
 
 pub(super) async fn list_mailboxes(s: &SqlStore, member: MemberId) -> StoreResult<Vec<Mailbox>> {

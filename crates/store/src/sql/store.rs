@@ -17,6 +17,7 @@ use udrul_core::gallery::{
     Assignment, AssignmentInput, ChangeSource, Mailbox, MailboxInput, Notice, OrgUnit,
     OrgUnitInput, Person, PersonInput, RoleInput,
 };
+use udrul_core::import::{ImportOutcome, ImportRecord, NewImport};
 use udrul_core::input::{
     Audience, EndDateChange, FieldErrors, InstanceUpdate, ProjectInput, TaskInput,
 };
@@ -281,6 +282,10 @@ impl UserRow {
 mod access;
 #[path = "gallery.rs"]
 mod gallery;
+#[path = "imports.rs"]
+mod imports;
+#[path = "recipients.rs"]
+mod recipients;
 use access::{
     AuditRow, ROBOT_TOKEN_SQL, RobotTokenRow, audit, check_project, json, lock_user, token_json,
 };
@@ -1271,8 +1276,31 @@ impl Store for SqlStore {
         gallery::list_notices(self, member).await
     }
 
-    async fn dismiss_notice(&self, by: &Actor, id: NoticeId) -> StoreResult<()> {
+    async fn dismiss_notice(&self, by: &Actor, id: NoticeId) -> StoreResult<Notice> {
         gallery::dismiss_notice(self, by, id).await
+    }
+
+    // --- imports --------------------------------------------------------------------
+
+    async fn save_import(&self, by: &Actor, i: NewImport) -> StoreResult<ImportRecord> {
+        imports::save_import(self, by, i).await
+    }
+
+    async fn get_import(&self, id: ImportId) -> StoreResult<Option<ImportRecord>> {
+        imports::get_import(self, id).await
+    }
+
+    async fn list_imports(&self, member: MemberId, limit: u32) -> StoreResult<Vec<ImportRecord>> {
+        imports::list_imports(self, member, limit).await
+    }
+
+    async fn apply_import(
+        &self,
+        by: &Actor,
+        id: ImportId,
+        today: NaiveDate,
+    ) -> StoreResult<ImportOutcome> {
+        imports::apply_import(self, by, id, today).await
     }
 
     async fn list_mailboxes(&self, member: MemberId) -> StoreResult<Vec<Mailbox>> {
@@ -1315,6 +1343,15 @@ impl Store for SqlStore {
 
     async fn end_assignment(&self, by: &Actor, id: AssignmentId, on: NaiveDate) -> StoreResult<()> {
         gallery::end_assignment(self, by, id, on).await
+    }
+
+    async fn task_recipients(
+        &self,
+        task: TaskId,
+        members: Option<&[MemberId]>,
+        day: NaiveDate,
+    ) -> StoreResult<udrul_core::recipients::TaskRecipients> {
+        recipients::task_recipients(self, task, members, day).await
     }
 
     // --- users and credentials ----------------------------------------------------
@@ -1648,6 +1685,13 @@ impl Store for SqlStore {
         // Failure counts outlive any throttling window after a day.
         sqlx::query("DELETE FROM login_failures WHERE window_start <= $1")
             .bind(now - chrono::Duration::days(1))
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
+        // A file nobody applied in a week will not be: its rows are
+        // personal data we need not keep. Applied ones stay as the record.
+        sqlx::query("DELETE FROM imports WHERE applied_at IS NULL AND created_at <= $1")
+            .bind(now - chrono::Duration::days(7))
             .execute(&mut *c)
             .await
             .map_err(db)?;

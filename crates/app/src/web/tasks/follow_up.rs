@@ -33,13 +33,13 @@ const BAR_WIDTH: i64 = 1000;
 #[derive(Deserialize, Default, Clone)]
 pub struct FollowUpQuery {
     #[serde(default)]
-    region: String,
+    pub(crate) region: String,
     #[serde(default)]
-    network: String,
+    pub(crate) network: String,
 }
 
 impl FollowUpQuery {
-    fn filter(&self) -> FollowUpFilter {
+    pub(crate) fn filter(&self) -> FollowUpFilter {
         let some = |s: &str| {
             let s = s.trim();
             (!s.is_empty()).then(|| s.to_string())
@@ -51,7 +51,7 @@ impl FollowUpQuery {
     }
 
     /// `?region=...&network=...` for the export links, or "".
-    fn query_string(&self) -> String {
+    pub(crate) fn query_string(&self) -> String {
         let f = self.filter();
         let mut q = form_urlencoded::Serializer::new(String::new());
         if let Some(r) = &f.region {

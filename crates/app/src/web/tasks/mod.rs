@@ -9,6 +9,7 @@
 //! | `GET/POST /tasks/{id}/end-date` | `end_date` |
 //! | `GET/POST /tasks/{id}/close`, `GET/POST /tasks/{id}/withdraw` | `state` |
 //! | `GET /tasks/{id}/follow-up`, `.csv`, `.xlsx` | `follow_up` |
+//! | `GET /tasks/{id}/recipients`, `.csv`, `.xlsx` | `recipients` |
 //!
 //! Every handler takes the `Central` extractor: anonymous visitors are sent
 //! to the login page, member accounts get 403. Changes are POST forms with
@@ -27,6 +28,7 @@ pub mod follow_up;
 pub mod form;
 pub mod list;
 pub mod publish;
+pub mod recipients;
 pub mod show;
 pub mod state;
 
@@ -55,6 +57,9 @@ pub fn routes() -> Vec<crate::web::Route> {
         ("/tasks/{id}/follow-up", get(follow_up::page)),
         ("/tasks/{id}/follow-up.csv", get(follow_up::csv)),
         ("/tasks/{id}/follow-up.xlsx", get(follow_up::xlsx)),
+        ("/tasks/{id}/recipients", get(recipients::page)),
+        ("/tasks/{id}/recipients.csv", get(recipients::csv)),
+        ("/tasks/{id}/recipients.xlsx", get(recipients::xlsx)),
     ]
 }
 

@@ -1,6 +1,8 @@
 //! `GET/POST /tasks/{id}/publish`: choose the audience of a draft (every
 //! member, or a selection of members, whole regions and networks) and
-//! publish it. An unknown member in the selection changes nothing.
+//! publish it. An unknown member in the selection changes nothing. The form
+//! says who the task would reach (`recipients::summary`): every member's,
+//! or, when the form comes back with a selection, the selected members'.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +13,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
 use udrul_core::input::{Audience, FieldErrors};
-use udrul_core::{StoreError, Task, TaskId, TaskState};
+use udrul_core::{MemberId, StoreError, Task, TaskId, TaskState};
 
 use super::{Choice, load_task};
 use crate::auth::{Central, Ctx};
@@ -87,6 +89,9 @@ struct PublishPage<'a> {
     regions: Vec<Choice>,
     networks: Vec<Choice>,
     errors: FieldErrors,
+    /// "Hvis opgaven udgives til alle medlemmer:" or "Med de valgte medlemmer:".
+    summary_for: String,
+    summary: super::recipients::Summary,
 }
 
 async fn render_form(
@@ -127,8 +132,30 @@ async fn render_form(
             Choice::new(n.clone(), n, selected)
         })
         .collect();
+    // Who it would reach: the selection shown, or every member.
+    let selected: Option<Vec<MemberId>> = (f.audience == "selection").then(|| {
+        members
+            .iter()
+            .filter(|m| {
+                chosen(&f.members, &m.id.0.to_string())
+                    || chosen(&f.regions, &m.region)
+                    || (!m.network.is_empty() && chosen(&f.networks, &m.network))
+            })
+            .map(|m| m.id)
+            .collect()
+    });
+    let reach = st
+        .store
+        .task_recipients(t.id, selected.as_deref(), udrul_core::calendar::today())
+        .await?;
     let page = PublishPage {
         ctx,
+        summary_for: if selected.is_some() {
+            ctx.t("recipients-publish-for-selection")
+        } else {
+            ctx.t("recipients-publish-for-all")
+        },
+        summary: super::recipients::summary(ctx, &reach, t.id.0),
         t,
         all: f.audience == "all",
         selection: f.audience == "selection",

@@ -1,5 +1,6 @@
 //! `GET /tasks/{id}`: a task as central staff see it: its state, every field,
-//! the guidance rendered, its history, and the actions its state allows.
+//! the guidance rendered, who it reaches (in short, before publishing too),
+//! its history, and the actions its state allows.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -56,6 +57,7 @@ struct TaskPage<'a> {
     has_follow_up: bool,
     tab: &'static str,
     task_id: i64,
+    summary: super::recipients::Summary,
 }
 
 pub async fn show(
@@ -94,8 +96,15 @@ pub async fn show(
     } else {
         None
     };
+    // Who it reaches: for a draft, every member as of today.
+    let reach = st
+        .store
+        .task_recipients(t.id, None, udrul_core::calendar::today())
+        .await?;
+    let summary = super::recipients::summary(&ctx, &reach, t.id.0);
     let p = TaskPage {
         ctx: &ctx,
+        summary,
         state_key: s.as_str(),
         state_label: state_label(&ctx, s),
         type_label: type_label(&ctx, t.task_type),
