@@ -1,4 +1,5 @@
-//! The Udrul portal: web pages for people, `/api/v1` for robots.
+//! The Udrul portal: web pages for people, `/api/v1` for robots, `/scim/v2`
+//! for identity providers.
 //!
 //! Request path: route (`web::router`, `api::router`) → extractors in `auth`
 //! (who is asking, for which member; CSRF in `csrf`) → a rule in
@@ -21,6 +22,7 @@ pub mod markdown;
 pub mod oidc;
 #[cfg_attr(not(feature = "saml"), path = "saml_off.rs")]
 pub mod saml;
+pub mod scim;
 pub mod server;
 pub mod state;
 pub mod web;

@@ -1,4 +1,4 @@
-//! The router: web pages, `/api/v1`, health, static files, and the layers
+//! The router: web pages, `/api/v1`, `/scim/v2`, health, static files, and the layers
 //! every response passes through (request id, tracing, security headers,
 //! error pages).
 
@@ -38,8 +38,8 @@ fn service_routes() -> Vec<crate::web::Route> {
 
 /// Every route of the app as (path, `None` for any method or the one
 /// method), taken from the same lists the router is built from: pages,
-/// service routes, and the API's OpenAPI document (utoipa-axum registers a
-/// route only with its documentation).
+/// service routes, the API's OpenAPI document (utoipa-axum registers a
+/// route only with its documentation), and the SCIM routes.
 pub fn route_table() -> Vec<(String, Option<&'static str>)> {
     let mut out: Vec<(String, Option<&'static str>)> = crate::web::paths()
         .into_iter()
@@ -48,6 +48,14 @@ pub fn route_table() -> Vec<(String, Option<&'static str>)> {
         .collect();
     for (method, path, _) in crate::api::operations(crate::api::openapi()) {
         out.push((format!("/api/v1{path}"), Some(method)));
+    }
+    for route in crate::scim::routes() {
+        for method in route.methods {
+            out.push((
+                format!("{}{}", crate::scim::BASE, route.path),
+                Some(*method),
+            ));
+        }
     }
     out
 }
@@ -70,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     crate::web::router_of(service_routes())
         .merge(web)
         .nest("/api/v1", crate::api::router())
+        .nest(crate::scim::BASE, crate::scim::router())
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -78,6 +78,17 @@ const ROBOT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/instances"),     // its member's instances (scoped)
     ("GET", "/api/v1/openapi.json"),  // documentation
     ("GET", "/api/v1/docs"),          //
+    // SCIM: its member's users and groups (scoped: the lists hold only its
+    // own, tested in tests/scim.rs; creating makes them in its member) and
+    // the discovery documents. Every route naming a user or group is walked
+    // with member B's and must answer 404.
+    ("GET", "/scim/v2/ServiceProviderConfig"),
+    ("GET", "/scim/v2/ResourceTypes"),
+    ("GET", "/scim/v2/Schemas"),
+    ("GET", "/scim/v2/Users"),
+    ("POST", "/scim/v2/Users"),
+    ("GET", "/scim/v2/Groups"),
+    ("POST", "/scim/v2/Groups"),
 ];
 
 /// Writes an auditor may make: only about their own session or token.
@@ -102,9 +113,12 @@ struct Targets {
     other_user: i64,
     /// A live robot token of member B.
     other_token: i64,
-    /// Member B, and a person, a role holding and a mailbox of member B.
+    /// Member B, and a person (provisioned through SCIM, so that only the
+    /// member keeps SCIM from it), an org unit, a role holding and a
+    /// mailbox of member B.
     other_member: i64,
     other_person: i64,
+    other_org_unit: i64,
     other_assignment: i64,
     other_mailbox: i64,
     /// A waiting import of member B's people, and a notice for B's
@@ -124,7 +138,7 @@ async fn call(
     pattern: &str,
     path: &str,
 ) -> Resp {
-    if pattern.starts_with("/api/v1/") {
+    if bearer_route(pattern) {
         return app.api(method, path, Some(token), body_for(method)).await;
     }
     let Some(browser) = browser else {
@@ -170,6 +184,11 @@ fn staff_body(method: &str, pattern: &str, t: &Targets) -> Option<serde_json::Va
     is_write(method).then_some(body)
 }
 
+/// Routes called with a bearer token (the API and SCIM), not a session.
+fn bearer_route(pattern: &str) -> bool {
+    pattern.starts_with("/api/v1/") || pattern.starts_with("/scim/v2/")
+}
+
 fn is_write(method: &str) -> bool {
     !matches!(method, "GET" | "HEAD")
 }
@@ -201,8 +220,10 @@ fn concrete(pattern: &str, t: &Targets) -> String {
             t.other_token
         } else if before.ends_with("/members/") {
             t.other_member
-        } else if before.ends_with("/people/") {
+        } else if before.ends_with("/people/") || before.ends_with("/scim/v2/Users/") {
             t.other_person
+        } else if before.ends_with("/scim/v2/Groups/") {
+            t.other_org_unit
         } else if before.ends_with("/assignments/") {
             t.other_assignment
         } else if before.ends_with("/mailboxes/") {
@@ -284,16 +305,21 @@ async fn targets(app: &TestApp) -> Targets {
         .ensure_role("Infrastrukturansvarlig")
         .await
         .unwrap();
-    let person = app
+    let unit = app
         .store
-        .create_person(
+        .create_org_unit(
             &sys,
             b,
-            udrul_core::gallery::PersonInput::parse("", "Person B", "b@b.example", "", "", None)
-                .unwrap(),
+            udrul_core::gallery::OrgUnitInput::parse("", "Enhed B", None).unwrap(),
         )
         .await
         .unwrap();
+    let mut person_b =
+        udrul_core::gallery::PersonInput::parse("", "Person B", "b@b.example", "", "", None)
+            .unwrap();
+    person_b.user_name = Some("person.b@b.example".into());
+    person_b.org_unit_id = Some(unit.id);
+    let person = app.store.create_person(&sys, b, person_b).await.unwrap();
     let holding = app
         .store
         .assign_role(
@@ -392,6 +418,7 @@ async fn targets(app: &TestApp) -> Targets {
         other_token,
         other_member: b.0,
         other_person: person.id.0,
+        other_org_unit: unit.id.0,
         other_assignment: holding.id.0,
         other_mailbox: mailbox.id.0,
         role: role.id.0,
@@ -440,7 +467,7 @@ async fn members_get_403_or_404_on_everything_not_theirs(app: TestApp) {
                 continue;
             }
             let path = concrete(&pattern, &t);
-            let res = if pattern.starts_with("/api/v1/") {
+            let res = if bearer_route(&pattern) {
                 app.api(method, &path, Some(&token), body_for(method)).await
             } else {
                 match method {
@@ -522,7 +549,7 @@ async fn robots_get_403_or_404_on_everything_not_theirs(app: TestApp) {
         }
         checked += 1;
         let ok = refused(&res)
-            || (!pattern.starts_with("/api/v1/")
+            || (!bearer_route(&pattern)
                 && res.status == StatusCode::SEE_OTHER
                 && res
                     .header("location")

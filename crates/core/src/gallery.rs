@@ -39,6 +39,13 @@ pub struct Person {
     pub org_unit_name: Option<String>,
     /// When they left (removed by hand, import or SCIM); their history stays.
     pub left_at: Option<DateTime<Utc>>,
+    /// The identity provider's `userName` (an Entra ID user principal name,
+    /// an Okta login) of a person provisioned through SCIM; `None` for
+    /// people made by hand or by an import, whom SCIM does not show.
+    /// Unique per member, compared without regard to case.
+    pub user_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A function mailbox: the member's general one (no role) or a role's.
@@ -326,6 +333,16 @@ pub struct PersonInput {
     pub phone: String,
     pub title: String,
     pub org_unit_id: Option<OrgUnitId>,
+    /// The SCIM `userName`: `None` leaves it as it is (the pages and
+    /// imports never touch it), `Some("")` removes it (the person is no
+    /// longer provisioned through SCIM), `Some(name)` sets it.
+    pub user_name: Option<String>,
+}
+
+/// How a SCIM `userName` is compared and kept unique: trimmed, in lower
+/// case (Unicode, so `SØREN@x.dk` and `søren@x.dk` are one name).
+pub fn user_name_key(user_name: &str) -> String {
+    user_name.trim().to_lowercase()
 }
 
 impl PersonInput {
@@ -350,6 +367,7 @@ impl PersonInput {
             phone,
             title,
             org_unit_id: org_unit_id.map(OrgUnitId),
+            user_name: None,
         })
     }
 }

@@ -863,6 +863,9 @@ mod tests {
             org_unit_id: None,
             org_unit_name: None,
             left_at: left.then(chrono::Utc::now),
+            user_name: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
         }
     }
 

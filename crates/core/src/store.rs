@@ -207,14 +207,23 @@ pub trait Store: Send + Sync + 'static {
         member: MemberId,
         external_id: &str,
     ) -> StoreResult<Option<Person>>;
-    /// A taken external id within the member: `Duplicate("person")`.
+    /// The person of `member` whose SCIM `userName` is `user_name`
+    /// (compared by `gallery::user_name_key`), left or not.
+    async fn person_by_user_name(
+        &self,
+        member: MemberId,
+        user_name: &str,
+    ) -> StoreResult<Option<Person>>;
+    /// A taken external id within the member: `Duplicate("person")`; a
+    /// taken SCIM `userName`: `Duplicate("person_user_name")`.
     async fn create_person(
         &self,
         by: &Actor,
         member: MemberId,
         p: PersonInput,
     ) -> StoreResult<Person>;
-    /// Nothing changes (and nothing is audited) when nothing differs.
+    /// Nothing changes (and nothing is audited) when nothing differs. Taken
+    /// external id or `userName`: as `create_person`.
     async fn update_person(&self, by: &Actor, id: PersonId, p: PersonInput) -> StoreResult<Person>;
     /// Marks a person as left on `on`: their history stays, their
     /// assignments end the day before (future ones go). Returns the roles

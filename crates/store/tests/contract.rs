@@ -150,6 +150,7 @@ macro_rules! contract {
 }
 
 contract!(
+    scim_user_names_are_kept_unique_and_released,
     people_sync_leavers_notices_and_units,
     role_catalogue_rules_and_scope,
     role_gallery_over_time,
@@ -1117,6 +1118,103 @@ mod cases {
     /// leaving and coming back, notices of emptied roles, org unit changes,
     /// robots with `people:write`, and no audit entry for a change that
     /// changes nothing.
+    /// SCIM's `userName`: set, kept when an input says nothing of it (the
+    /// pages, imports), unique per member without regard to case (also
+    /// against people who left), released by `Some("")`; another member
+    /// may have the same.
+    pub async fn scim_user_names_are_kept_unique_and_released(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let s = &b.store;
+        let sys = Actor::system();
+        let (m0, m1) = (fx.members[0].id, fx.members[1].id);
+        let with = |name: &str, ext: &str, user: &str| {
+            let mut p = person_input(name, ext);
+            p.user_name = Some(user.into());
+            p
+        };
+        let anne = s
+            .create_person(&sys, m0, with("Anne Ager", "A1", " Søren.Ø@K.dk "))
+            .await
+            .unwrap();
+        assert_eq!(anne.user_name.as_deref(), Some("Søren.Ø@K.dk"));
+        assert!(anne.created_at <= anne.updated_at);
+        let found = s.person_by_user_name(m0, "søren.ø@k.DK").await.unwrap();
+        assert_eq!(found.as_ref().map(|p| p.id), Some(anne.id));
+        assert!(
+            s.person_by_user_name(m1, "søren.ø@k.dk")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Taken, in any case, in the same member only.
+        assert!(matches!(
+            s.create_person(&sys, m0, with("Bo", "B1", "SØREN.ø@k.dk"))
+                .await,
+            Err(StoreError::Duplicate("person_user_name"))
+        ));
+        s.create_person(&sys, m1, with("Anne i B", "A1", "søren.ø@k.dk"))
+            .await
+            .unwrap();
+        // Kept by an input that says nothing; no write when nothing differs.
+        let audited = |s: Arc<dyn Store>| async move {
+            s.search_audit(&udrul_core::store::AuditFilter {
+                member: Some(m0),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len()
+        };
+        let n = audited(s.clone()).await;
+        let same = s
+            .update_person(&sys, anne.id, person_input("Anne Ager", "A1"))
+            .await
+            .unwrap();
+        assert_eq!(same, anne);
+        let mut again = person_input("Anne Ager", "A1");
+        again.user_name = Some(" Søren.Ø@K.dk".into());
+        assert_eq!(s.update_person(&sys, anne.id, again).await.unwrap(), anne);
+        assert_eq!(audited(s.clone()).await, n);
+        // A leaver keeps it (and so blocks it); released, it is free.
+        s.person_left(
+            &sys,
+            anne.id,
+            d("2026-03-01"),
+            udrul_core::gallery::ChangeSource::Scim,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            s.create_person(&sys, m0, with("Bo", "B1", "søren.ø@k.dk"))
+                .await,
+            Err(StoreError::Duplicate("person_user_name"))
+        ));
+        let mut release = person_input("Anne Ager", "A1");
+        release.user_name = Some(String::new());
+        let released = s.update_person(&sys, anne.id, release).await.unwrap();
+        assert_eq!(released.user_name, None);
+        assert!(released.updated_at >= anne.updated_at);
+        let bo = s
+            .create_person(&sys, m0, with("Bo", "B1", "søren.ø@k.dk"))
+            .await
+            .unwrap();
+        // And through an update, too.
+        let mut take = person_input("Anne Ager", "A1");
+        take.user_name = Some("SØREN.Ø@K.DK".into());
+        assert!(matches!(
+            s.update_person(&sys, anne.id, take).await,
+            Err(StoreError::Duplicate("person_user_name"))
+        ));
+        assert_eq!(
+            s.person_by_user_name(m0, "søren.ø@k.dk")
+                .await
+                .unwrap()
+                .map(|p| p.id),
+            Some(bo.id)
+        );
+    }
+
     pub async fn people_sync_leavers_notices_and_units(b: Backend) {
         use udrul_core::access::{Permission, Permissions, Via};
         let fx = Fx::new(&b, 2).await;

@@ -83,8 +83,8 @@ impl From<OrgUnitRow> for OrgUnit {
 }
 
 const PERSON_SQL: &str = "SELECT pe.id, pe.member_id, pe.external_id, pe.name, pe.email, pe.phone, \
-     pe.title, pe.org_unit_id, o.name AS org_unit_name, pe.left_at \
-     FROM people pe LEFT JOIN org_units o ON o.id = pe.org_unit_id";
+     pe.title, pe.org_unit_id, o.name AS org_unit_name, pe.left_at, pe.user_name, pe.created_at, \
+     pe.updated_at FROM people pe LEFT JOIN org_units o ON o.id = pe.org_unit_id";
 
 #[derive(FromRow)]
 struct PersonRow {
@@ -98,6 +98,9 @@ struct PersonRow {
     org_unit_id: Option<i64>,
     org_unit_name: Option<String>,
     left_at: Option<DateTime<Utc>>,
+    user_name: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
 }
 
 impl From<PersonRow> for Person {
@@ -113,6 +116,9 @@ impl From<PersonRow> for Person {
             org_unit_id: r.org_unit_id.map(OrgUnitId),
             org_unit_name: r.org_unit_name,
             left_at: r.left_at,
+            user_name: r.user_name,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
         }
     }
 }
@@ -616,6 +622,58 @@ pub(super) async fn person_by_external_id(
     Ok(row.map(Person::from))
 }
 
+pub(super) async fn person_by_user_name(
+    s: &SqlStore,
+    member: MemberId,
+    user_name: &str,
+) -> StoreResult<Option<Person>> {
+    let mut c = s.read().await?;
+    let row: Option<PersonRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{PERSON_SQL} WHERE pe.member_id = $1 AND pe.user_name_key = $2"
+    )))
+    .bind(member.0)
+    .bind(gallery::user_name_key(user_name))
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db)?;
+    Ok(row.map(Person::from))
+}
+
+/// The SCIM `userName` to keep for `p` (`None`: none), and its key.
+fn user_name_of(p: &PersonInput, before: Option<&Person>) -> (Option<String>, Option<String>) {
+    let name = match &p.user_name {
+        None => before.and_then(|b| b.user_name.clone()),
+        Some(n) if n.trim().is_empty() => None,
+        Some(n) => Some(n.trim().to_string()),
+    };
+    let key = name.as_deref().map(gallery::user_name_key);
+    (name, key)
+}
+
+/// Refuses a SCIM `userName` another person of `member` has (left or not:
+/// an identity provider must delete the old one first).
+async fn check_user_name(
+    c: &mut Conn,
+    member: MemberId,
+    key: Option<&str>,
+    not: Option<PersonId>,
+) -> StoreResult<()> {
+    let Some(key) = key else { return Ok(()) };
+    let taken: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM people WHERE member_id = $1 AND user_name_key = $2 AND id <> $3",
+    )
+    .bind(member.0)
+    .bind(key)
+    .bind(not.map_or(0, |p| p.0))
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db)?;
+    match taken {
+        Some(_) => Err(StoreError::Duplicate("person_user_name")),
+        None => Ok(()),
+    }
+}
+
 pub(super) async fn create_person(
     s: &SqlStore,
     by: &Actor,
@@ -639,10 +697,13 @@ pub(super) async fn insert_person(
     if let Some(u) = p.org_unit_id {
         check_unit(c, member, u, "org_unit_id").await?;
     }
+    let (user_name, key) = user_name_of(p, None);
+    check_user_name(c, member, key.as_deref(), None).await?;
     let at = now();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO people (member_id, external_id, name, email, phone, title, org_unit_id, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+         created_at, updated_at, user_name, user_name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id",
     )
     .bind(member.0)
     .bind(&p.external_id)
@@ -652,6 +713,8 @@ pub(super) async fn insert_person(
     .bind(&p.title)
     .bind(p.org_unit_id.map(|u| u.0))
     .bind(at)
+    .bind(&user_name)
+    .bind(&key)
     .fetch_one(&mut *c)
     .await
     .map_err(|e| insert_error(e, "person", None))?;
@@ -684,6 +747,7 @@ pub(super) fn person_differs(before: &Person, p: &PersonInput) -> bool {
         || before.phone != p.phone
         || before.title != p.title
         || before.org_unit_id != p.org_unit_id
+        || user_name_of(p, Some(before)).0 != before.user_name
 }
 
 /// Changes a person; nothing (no write, no audit entry) when nothing
@@ -702,9 +766,11 @@ pub(super) async fn change_person(
     {
         check_unit(c, before.member_id, u, "org_unit_id").await?;
     }
+    let (user_name, key) = user_name_of(p, Some(before));
+    check_user_name(c, before.member_id, key.as_deref(), Some(before.id)).await?;
     sqlx::query(
         "UPDATE people SET external_id = $1, name = $2, email = $3, phone = $4, title = $5, \
-         org_unit_id = $6, updated_at = $7 WHERE id = $8",
+         org_unit_id = $6, updated_at = $7, user_name = $8, user_name_key = $9 WHERE id = $10",
     )
     .bind(&p.external_id)
     .bind(&p.name)
@@ -713,6 +779,8 @@ pub(super) async fn change_person(
     .bind(&p.title)
     .bind(p.org_unit_id.map(|u| u.0))
     .bind(now())
+    .bind(&user_name)
+    .bind(&key)
     .bind(before.id.0)
     .execute(&mut *c)
     .await

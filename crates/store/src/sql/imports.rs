@@ -227,6 +227,8 @@ fn person_input(c: &PersonChange, units: &HashMap<String, OrgUnitId>) -> PersonI
         phone: c.row.phone.clone(),
         title: c.row.title.clone(),
         org_unit_id,
+        // An import does not know SCIM's user names: leave them as they are.
+        user_name: None,
     }
 }
 

@@ -1237,6 +1237,14 @@ impl Store for SqlStore {
         gallery::person_by_external_id(self, member, external_id).await
     }
 
+    async fn person_by_user_name(
+        &self,
+        member: MemberId,
+        user_name: &str,
+    ) -> StoreResult<Option<Person>> {
+        gallery::person_by_user_name(self, member, user_name).await
+    }
+
     async fn create_person(
         &self,
         by: &Actor,
