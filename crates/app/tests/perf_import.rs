@@ -42,7 +42,10 @@ async fn import_10000_rows() {
     let table = udrul::import::read_table(file.as_bytes()).unwrap();
     let rows = udrul_core::import::people_rows(&table).unwrap().0;
     assert_eq!(rows.len(), ROWS);
-    eprintln!("read + check CSV:         {}", rate(ROWS, t.elapsed().as_secs_f64()));
+    eprintln!(
+        "read + check CSV:         {}",
+        rate(ROWS, t.elapsed().as_secs_f64())
+    );
     for app in TestApp::all().await {
         let m = app.fx.members[0].id;
         let mut b = app.login("a-admin").await;

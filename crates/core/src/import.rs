@@ -327,6 +327,23 @@ fn text(
     v.to_string()
 }
 
+/// Notes that `ext` is on `row`; a second row with it is an error that
+/// names the first.
+fn once(seen: &mut HashMap<String, u32>, ext: &str, row: u32, errs: &mut RowErrors) {
+    if ext.is_empty() {
+        return;
+    }
+    match seen.get(ext) {
+        Some(&first) => errs.push(RowError {
+            other_row: Some(first),
+            ..RowError::new(row, Some("external_id"), "error-import-duplicate")
+        }),
+        None => {
+            seen.insert(ext.to_string(), row);
+        }
+    }
+}
+
 fn missing_columns(
     cols: &Columns,
     header_row: u32,
@@ -368,14 +385,10 @@ pub fn people_rows(table: &Table) -> Result<(Vec<PersonRow>, Columns), RowErrors
     let mut rows = Vec::with_capacity(table.rows.len());
     for (row, cells) in &table.rows {
         let row = *row;
-        let ext = text(
-            &mut errs,
-            row,
-            "external_id",
-            cols.get("external_id", cells),
-            MAX_SHORT,
-            true,
-        );
+        let field = |errs: &mut RowErrors, key: &'static str, max: usize, required: bool| {
+            text(errs, row, key, cols.get(key, cells), max, required)
+        };
+        let ext = field(&mut errs, "external_id", MAX_SHORT, true);
         let ext = normalise_external_id(&ext);
         let name = match cols.get("name", cells) {
             "" => {
@@ -386,59 +399,15 @@ pub fn people_rows(table: &Table) -> Result<(Vec<PersonRow>, Columns), RowErrors
             n => n.to_string(),
         };
         let name = text(&mut errs, row, "name", &name, MAX_SHORT, true);
-        let email = text(
-            &mut errs,
-            row,
-            "email",
-            cols.get("email", cells),
-            MAX_EMAIL,
-            false,
-        );
+        let email = field(&mut errs, "email", MAX_EMAIL, false);
         if !email.is_empty() && !looks_like_email(&email) {
             errs.push(RowError::new(row, Some("email"), "error-email"));
         }
-        let phone = text(
-            &mut errs,
-            row,
-            "phone",
-            cols.get("phone", cells),
-            MAX_PHONE,
-            false,
-        );
-        let title = text(
-            &mut errs,
-            row,
-            "title",
-            cols.get("title", cells),
-            MAX_SHORT,
-            false,
-        );
-        let unit_ext = text(
-            &mut errs,
-            row,
-            "unit_external_id",
-            cols.get("unit_external_id", cells),
-            MAX_SHORT,
-            false,
-        );
-        let unit_name = text(
-            &mut errs,
-            row,
-            "unit_name",
-            cols.get("unit_name", cells),
-            MAX_SHORT,
-            false,
-        );
-        if !ext.is_empty() {
-            if let Some(&first) = seen.get(&ext) {
-                errs.push(RowError {
-                    other_row: Some(first),
-                    ..RowError::new(row, Some("external_id"), "error-import-duplicate")
-                });
-            } else {
-                seen.insert(ext.clone(), row);
-            }
-        }
+        let phone = field(&mut errs, "phone", MAX_PHONE, false);
+        let title = field(&mut errs, "title", MAX_SHORT, false);
+        let unit_ext = field(&mut errs, "unit_external_id", MAX_SHORT, false);
+        let unit_name = field(&mut errs, "unit_name", MAX_SHORT, false);
+        once(&mut seen, &ext, row, &mut errs);
         rows.push(PersonRow {
             row,
             external_id: ext,
@@ -473,40 +442,13 @@ pub fn unit_rows(table: &Table) -> Result<(Vec<UnitRow>, Columns), RowErrors> {
     let mut rows = Vec::with_capacity(table.rows.len());
     for (row, cells) in &table.rows {
         let row = *row;
-        let ext = normalise_external_id(&text(
-            &mut errs,
-            row,
-            "external_id",
-            cols.get("external_id", cells),
-            MAX_SHORT,
-            true,
-        ));
-        let name = text(
-            &mut errs,
-            row,
-            "name",
-            cols.get("name", cells),
-            MAX_SHORT,
-            true,
-        );
-        let parent = text(
-            &mut errs,
-            row,
-            "parent_external_id",
-            cols.get("parent_external_id", cells),
-            MAX_SHORT,
-            false,
-        );
-        if !ext.is_empty() {
-            if let Some(&first) = seen.get(&ext) {
-                errs.push(RowError {
-                    other_row: Some(first),
-                    ..RowError::new(row, Some("external_id"), "error-import-duplicate")
-                });
-            } else {
-                seen.insert(ext.clone(), row);
-            }
-        }
+        let field = |errs: &mut RowErrors, key: &'static str, max: usize, required: bool| {
+            text(errs, row, key, cols.get(key, cells), max, required)
+        };
+        let ext = normalise_external_id(&field(&mut errs, "external_id", MAX_SHORT, true));
+        let name = field(&mut errs, "name", MAX_SHORT, true);
+        let parent = field(&mut errs, "parent_external_id", MAX_SHORT, false);
+        once(&mut seen, &ext, row, &mut errs);
         rows.push(UnitRow {
             row,
             external_id: ext,

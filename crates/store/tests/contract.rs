@@ -132,13 +132,14 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 }
 
 macro_rules! contract {
-    ($($name:ident),* $(,)?) => {$(
+    ($($name:ident),* $(,)?) => { contract!(@in cases; $($name),*); };
+    (@in $cases:ident; $($name:ident),* $(,)?) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
             for running in backends().await {
                 let backend = running.backend.clone();
                 let name = backend.name;
-                let result = tokio::spawn(cases::$name(backend)).await;
+                let result = tokio::spawn($cases::$name(backend)).await;
                 running.finish().await;
                 if let Err(e) = result {
                     let msg = if e.is_panic() { panic_message(e.into_panic()) } else { e.to_string() };
@@ -2912,28 +2913,11 @@ fn unit_input(name: &str, parent: Option<OrgUnitId>) -> OrgUnitInput {
 
 // --- task recipients (issue 4) ------------------------------------------------------
 //
-// Appended as its own section (with its own `contract!`-like runner) so the
-// suites above keep their order.
+// Appended as its own section (its own cases module, the same runner) so
+// the suites above keep their order.
 
-macro_rules! contract_recipients {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            for running in backends().await {
-                let backend = running.backend.clone();
-                let name = backend.name;
-                let result = tokio::spawn(recipient_cases::$name(backend)).await;
-                running.finish().await;
-                if let Err(e) = result {
-                    let msg = if e.is_panic() { panic_message(e.into_panic()) } else { e.to_string() };
-                    panic!("[{name}] {}: {msg}", stringify!($name));
-                }
-            }
-        }
-    )*};
-}
-
-contract_recipients!(
+contract!(
+    @in recipient_cases;
     task_recipients_follow_each_members_gallery,
     task_recipients_of_a_published_task_are_its_members,
     task_recipients_without_target_roles_are_general_mailboxes,
