@@ -52,10 +52,8 @@ pub fn routes() -> Vec<crate::web::Route> {
 async fn readable(st: &AppState, actor: &Actor, id: i64) -> AppResult<Member> {
     let member = st
         .store
-        .list_members()
+        .get_member(udrul_core::MemberId(id))
         .await?
-        .into_iter()
-        .find(|m| m.id.0 == id)
         .ok_or(AppError::NotFound)?;
     if !actor.can_read_gallery(member.id) {
         return Err(AppError::Forbidden);
@@ -64,7 +62,7 @@ async fn readable(st: &AppState, actor: &Actor, id: i64) -> AppResult<Member> {
 }
 
 /// The member, if `actor` may keep its gallery.
-async fn keepable(st: &AppState, actor: &Actor, id: i64) -> AppResult<Member> {
+pub(crate) async fn keepable(st: &AppState, actor: &Actor, id: i64) -> AppResult<Member> {
     let member = readable(st, actor, id).await?;
     if !actor.can_manage_gallery(member.id) {
         return Err(AppError::Forbidden);

@@ -30,6 +30,7 @@ use udrul_core::{Actor, ImportId, Member, StoreError};
 use crate::auth::{Authed, Ctx};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::web::gallery::keepable;
 use crate::web::pages::render;
 use crate::web::tasks::Choice;
 
@@ -47,19 +48,6 @@ pub fn routes() -> Vec<crate::web::Route> {
         ("/imports/{id}", get(show)),
         ("/imports/{id}/apply", post(apply)),
     ]
-}
-
-/// The member, if `actor` may keep its people (else 403; unknown: 404).
-async fn keepable(st: &AppState, actor: &Actor, id: i64) -> AppResult<Member> {
-    let member = st
-        .store
-        .get_member(udrul_core::MemberId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !actor.can_manage_gallery(member.id) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(member)
 }
 
 // --- the form ---------------------------------------------------------------------

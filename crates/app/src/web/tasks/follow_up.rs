@@ -162,6 +162,31 @@ pub fn segments(ctx: &Ctx, f: &FollowUp) -> Vec<Segment> {
     out
 }
 
+/// The region and network filters of a page over all members: every
+/// region and network a member has, the filter's own selected.
+pub(crate) fn filter_choices(
+    members: &[udrul_core::Member],
+    filter: &FollowUpFilter,
+) -> (Vec<Choice>, Vec<Choice>) {
+    let choices = |values: BTreeSet<&str>, selected: Option<&str>| {
+        values
+            .into_iter()
+            .filter(|v| !v.is_empty())
+            .map(|v| Choice::new(v, v, selected == Some(v)))
+            .collect()
+    };
+    (
+        choices(
+            members.iter().map(|m| m.region.as_str()).collect(),
+            filter.region.as_deref(),
+        ),
+        choices(
+            members.iter().map(|m| m.network.as_str()).collect(),
+            filter.network.as_deref(),
+        ),
+    )
+}
+
 pub async fn page(
     State(st): State<AppState>,
     Central { ctx, .. }: Central,
@@ -172,17 +197,7 @@ pub async fn page(
     let t = load(&st, id).await?;
     let filter = q.filter();
     let fu = st.store.follow_up(t.id, &filter).await?;
-    let members = st.store.list_members().await?;
-    let regions: BTreeSet<&str> = members
-        .iter()
-        .map(|m| m.region.as_str())
-        .filter(|r| !r.is_empty())
-        .collect();
-    let networks: BTreeSet<&str> = members
-        .iter()
-        .map(|m| m.network.as_str())
-        .filter(|n| !n.is_empty())
-        .collect();
+    let (regions, networks) = filter_choices(&st.store.list_members().await?, &filter);
     let total = fu.counts.total();
     let counts = ORDER
         .iter()
@@ -242,14 +257,8 @@ pub async fn page(
         counts,
         segments: segments(ctx, &fu),
         bar_label,
-        regions: regions
-            .iter()
-            .map(|r| Choice::new(*r, *r, filter.region.as_deref() == Some(*r)))
-            .collect(),
-        networks: networks
-            .iter()
-            .map(|n| Choice::new(*n, *n, filter.network.as_deref() == Some(*n)))
-            .collect(),
+        regions,
+        networks,
         filtered: filter.region.is_some() || filter.network.is_some(),
         filter_text,
         counts_heading: ctx.tr.n("follow-up-counts-heading", total),

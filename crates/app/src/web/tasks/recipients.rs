@@ -9,8 +9,6 @@
 //!
 //! [`summary`] is the short form the task page and the publish form show.
 
-use std::collections::BTreeSet;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -20,7 +18,7 @@ use udrul_core::recipients::{
 use udrul_core::store::AuditEntry;
 use udrul_core::{Actor, MemberId, Task, TaskState};
 
-use super::follow_up::FollowUpQuery;
+use super::follow_up::{FollowUpQuery, filter_choices};
 use super::{Choice, has_follow_up, load_task};
 use crate::auth::{Central, Ctx};
 use crate::error::AppResult;
@@ -222,17 +220,7 @@ pub async fn page(
     let ctx = &ctx;
     let (t, r) = load(&st, id, &q).await?;
     let filter = q.filter();
-    let all = st.store.list_members().await?;
-    let regions: BTreeSet<&str> = all
-        .iter()
-        .map(|m| m.region.as_str())
-        .filter(|r| !r.is_empty())
-        .collect();
-    let networks: BTreeSet<&str> = all
-        .iter()
-        .map(|m| m.network.as_str())
-        .filter(|n| !n.is_empty())
-        .collect();
+    let (regions, networks) = filter_choices(&st.store.list_members().await?, &filter);
     let p = RecipientsPage {
         ctx,
         t: &t,
@@ -246,14 +234,8 @@ pub async fn page(
             ctx.t("recipients-scope-published")
         },
         summary: summary(ctx, &r, t.id.0),
-        regions: regions
-            .iter()
-            .map(|x| Choice::new(*x, *x, filter.region.as_deref() == Some(*x)))
-            .collect(),
-        networks: networks
-            .iter()
-            .map(|x| Choice::new(*x, *x, filter.network.as_deref() == Some(*x)))
-            .collect(),
+        regions,
+        networks,
         filtered: filter.region.is_some() || filter.network.is_some(),
         members: r.members.iter().map(|m| member_line(ctx, m)).collect(),
         export_query: q.query_string(),
