@@ -397,6 +397,17 @@ pub trait Store: Send + Sync + 'static {
         since: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+    /// Counts one login attempt under `key` before its password is checked,
+    /// and returns the attempts in the current window, this one included,
+    /// with when that window started; a window that started at or before
+    /// `since` starts again at one. One statement, so of concurrent
+    /// attempts each gets its own count and no two see the same one.
+    async fn count_login_attempt(
+        &self,
+        key: &str,
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(i64, DateTime<Utc>)>;
 
     // --- single-use SAML assertions -------------------------------------------
     /// Marks the assertion `key` used until `expires_at`. False when it was

@@ -159,6 +159,7 @@ contract!(
     gallery_writes_check_the_actor,
     audit_log_is_append_only,
     login_failures_count_per_window,
+    login_attempts_count_atomically,
     saml_assertions_are_used_once,
     ping_and_backend_name,
     secret_is_stable,
@@ -1510,6 +1511,65 @@ mod cases {
             .unwrap();
         s.clear_login_failures(&key).await.unwrap();
         assert_eq!(s.login_failures(&key, later - window).await.unwrap(), None);
+    }
+
+    /// Login throttling counts an attempt before the password is checked
+    /// (issue 11): of concurrent attempts each gets its own count, so no
+    /// more than the limit are ever let through to the check.
+    pub async fn login_attempts_count_atomically(b: Backend) {
+        let s = &b.store;
+        let key = "user:raced".to_string();
+        let t0 = Utc::now().trunc_subsecs(6);
+        let window = Duration::minutes(15);
+        let mut tasks = Vec::new();
+        for _ in 0..40 {
+            let s = s.clone();
+            let key = key.clone();
+            tasks.push(tokio::spawn(async move {
+                s.count_login_attempt(&key, t0, t0 - window).await.unwrap()
+            }));
+        }
+        let mut counts = Vec::new();
+        for t in tasks {
+            let (n, start) = t.await.unwrap();
+            assert_eq!(start, t0);
+            counts.push(n);
+        }
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=40).collect::<Vec<i64>>());
+        // The failure count and the attempt count are one number.
+        assert_eq!(
+            s.login_failures(&key, t0 - window).await.unwrap(),
+            Some((40, t0))
+        );
+        // After the window the next attempt starts a new one at one.
+        let later = t0 + window + Duration::seconds(1);
+        assert_eq!(
+            s.count_login_attempt(&key, later, later - window)
+                .await
+                .unwrap(),
+            (1, later)
+        );
+        assert_eq!(
+            s.count_login_attempt(&key, later, later - window)
+                .await
+                .unwrap(),
+            (2, later)
+        );
+        // A success clears it; other keys are their own.
+        s.clear_login_failures(&key).await.unwrap();
+        assert_eq!(
+            s.count_login_attempt(&key, later, later - window)
+                .await
+                .unwrap(),
+            (1, later)
+        );
+        assert_eq!(
+            s.count_login_attempt("user:other", later, later - window)
+                .await
+                .unwrap(),
+            (1, later)
+        );
     }
 
     pub async fn inactive_user_credentials_are_hidden(b: Backend) {

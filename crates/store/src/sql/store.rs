@@ -2822,6 +2822,33 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn count_login_attempt(
+        &self,
+        key: &str,
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(i64, DateTime<Utc>)> {
+        // One UPSERT ... RETURNING: the increment and the read are one
+        // atomic step on both backends (SQLite has one writer; PostgreSQL
+        // locks the row for the conflict update).
+        let mut c = self.pools.write.acquire().await.map_err(db)?;
+        sqlx::query_as(
+            "INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+             failures = CASE WHEN login_failures.window_start > $3 \
+                 THEN login_failures.failures + 1 ELSE 1 END, \
+             window_start = CASE WHEN login_failures.window_start > $3 \
+                 THEN login_failures.window_start ELSE $2 END \
+             RETURNING failures, window_start",
+        )
+        .bind(key)
+        .bind(at)
+        .bind(since)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db)
+    }
+
     // --- single-use SAML assertions ----------------------------------------------
 
     async fn use_assertion(&self, key: &str, expires_at: DateTime<Utc>) -> StoreResult<bool> {
