@@ -283,6 +283,31 @@ fn forbidden(key: &'static str) -> Response {
     res
 }
 
+/// Whether reading a body failed because it stopped arriving in time (the
+/// body timeouts of `server::router`).
+pub fn body_timed_out(e: &axum::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+/// 408, and the connection is not kept: the rest of that body may still come.
+fn timed_out() -> Response {
+    let mut res = (StatusCode::REQUEST_TIMEOUT, "error-timeout").into_response();
+    res.headers_mut()
+        .insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    res.extensions_mut().insert(ErrorPage {
+        status: StatusCode::REQUEST_TIMEOUT,
+        key: "error-timeout",
+    });
+    res
+}
+
 /// Resolves the session, checks CSRF, and leaves a `Ctx` for the handlers.
 pub async fn session(
     State(st): State<AppState>,
@@ -345,6 +370,7 @@ pub async fn session(
         };
         let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
+            Err(e) if body_timed_out(&e) => return timed_out(),
             Err(_) => return AppError::BadRequest("error-too-large").into_response(),
         };
         let header_token = parts
@@ -443,13 +469,45 @@ impl<S: Send + Sync> FromRequestParts<S> for Central {
     }
 }
 
-/// A local path to return to after login; anything else becomes `/`.
-pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/"
+/// A local path (and query) to return to after login; anything else
+/// becomes `/`.
+///
+/// Browsers are lenient where we must be strict: they drop TAB, CR and LF
+/// anywhere in a URL and read `\\` as `/`, so `/\t/evil.example` or
+/// `/\\evil.example` would take the visitor to another site. So `next` must
+/// start with one `/`, hold no control character and no backslash, and
+/// resolve, joined onto a fixed base, to that same base's origin; what is
+/// returned is the parsed path and query re-serialised (percent-encoded
+/// where needed, so it is always a valid `Location`), never the input.
+pub fn safe_next(next: &str) -> String {
+    const BASE: &str = "http://udrul.invalid/";
+    let refused = || "/".to_string();
+    if !next.starts_with('/')
+        || next.starts_with("//")
+        || next.len() > 2000
+        || next.chars().any(|c| c.is_control() || c == '\\')
+    {
+        return refused();
     }
+    let Ok(base) = url::Url::parse(BASE) else {
+        return refused();
+    };
+    let Ok(joined) = base.join(next) else {
+        return refused();
+    };
+    if joined.origin() != base.origin() || !joined.username().is_empty() {
+        return refused();
+    }
+    let mut out = joined.path().to_string();
+    if let Some(q) = joined.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    // Dot segments may fold `/.//x` into `//x`: a host to a browser.
+    if !out.starts_with('/') || out.starts_with("//") {
+        return refused();
+    }
+    out
 }
 
 #[cfg(test)]
@@ -459,9 +517,80 @@ mod tests {
     #[test]
     fn next_must_be_local() {
         assert_eq!(safe_next("/tasks?x=1"), "/tasks?x=1");
+        assert_eq!(safe_next("/tasks/7?status=open&page=2"), "/tasks/7?status=open&page=2");
+        assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("tasks"), "/");
         assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("///evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil"), "/");
+        assert_eq!(safe_next("\\\\evil"), "/");
+        assert_eq!(safe_next("/x\\y"), "/");
+    }
+
+    /// Browsers drop TAB, CR and LF anywhere in a URL: `/<TAB>/evil` is
+    /// `//evil` to them (issue 11). Every control character is refused, and
+    /// CR/LF can no longer reach a header (they answered 500).
+    #[test]
+    fn next_refuses_control_characters() {
+        for bad in [
+            "/\t/other.host/",
+            "/\r/other.host/",
+            "/\n/other.host/",
+            "/\r\nSet-Cookie: x=1",
+            "/tasks\n",
+            "/\u{0}x",
+            "/\u{7f}x",
+            "/\u{85}x",
+            "/\t\\evil",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
+
+    /// Percent-encoded text stays encoded: the browser sends it back as a
+    /// path on this site and never decodes it into a host.
+    #[test]
+    fn next_keeps_encoded_text_encoded() {
+        assert_eq!(safe_next("/%2F%2Fevil.example"), "/%2F%2Fevil.example");
+        assert_eq!(safe_next("/%09/other.host/"), "/%09/other.host/");
+        assert_eq!(safe_next("/%5Cevil"), "/%5Cevil");
+        // Dot segments that would fold into `//host` are refused.
+        assert_eq!(safe_next("/.//evil.example"), "/");
+        assert_eq!(safe_next("/a/..//evil.example"), "/");
+        assert_eq!(safe_next("/a/../b"), "/b");
+        // What is not ASCII is encoded, so the Location header is valid.
+        assert_eq!(safe_next("/søg?q=æ ø"), "/s%C3%B8g?q=%C3%A6%20%C3%B8");
+        assert_eq!(safe_next("/x#frag"), "/x");
+    }
+
+    proptest::proptest! {
+        /// Whatever comes in, what comes out starts with exactly one `/`,
+        /// holds no control character or backslash, is the same after a
+        /// second pass, and a browser (which drops TAB/CR/LF and reads `\\`
+        /// as `/`) resolves it on our own origin.
+        #[test]
+        fn next_is_always_a_local_path(
+            next in proptest::string::string_regex(
+                "[/\\\\\t\r\n .:@?#%a-zA-Z0-9\u{0}-\u{1f}\u{7f}-\u{a0}\u{2028}\u{3000}]{0,24}"
+            ).unwrap()
+        ) {
+            let out = safe_next(&next);
+            proptest::prop_assert!(out.starts_with('/'));
+            proptest::prop_assert!(!out.starts_with("//"));
+            proptest::prop_assert!(!out.chars().any(|c| c.is_control() || c == '\\'));
+            proptest::prop_assert!(out.is_ascii());
+            proptest::prop_assert!(axum::http::HeaderValue::from_str(&out).is_ok());
+            proptest::prop_assert_eq!(safe_next(&out), out.clone());
+            let base = url::Url::parse("https://udrul.example/start/here").unwrap();
+            let as_browser: String = out
+                .chars()
+                .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
+                .map(|c| if c == '\\' { '/' } else { c })
+                .collect();
+            let there = base.join(&as_browser).unwrap();
+            proptest::prop_assert_eq!(there.origin(), base.origin());
+        }
     }
 
     #[test]

@@ -216,7 +216,7 @@ pub async fn start(
         state: state.secret().clone(),
         nonce: nonce.secret().clone(),
         verifier: verifier.secret().clone(),
-        next: auth::safe_next(&q.next).to_string(),
+        next: auth::safe_next(&q.next),
     };
     let sealed = crate::csrf::seal(&st.csrf_key, "oidc-flow", &flow, FLOW_SECONDS);
     let cookie = flow_cookie(&st, sealed);
@@ -328,7 +328,7 @@ pub async fn callback(
     }
     crate::login_guard::succeeded(&st, &user, "login.oidc", &headers).await?;
     let jar = auth::start_session(&st, jar, &user).await?;
-    Ok((jar, Redirect::to(&flow.next)).into_response())
+    Ok((jar, Redirect::to(&auth::safe_next(&flow.next))).into_response())
 }
 
 fn jar_flow(st: &AppState, headers: &HeaderMap) -> Option<Flow> {

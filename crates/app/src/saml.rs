@@ -306,7 +306,7 @@ pub async fn start(
     let flow = Flow {
         provider,
         request_id: request.id.clone(),
-        next: auth::safe_next(&q.next).to_string(),
+        next: auth::safe_next(&q.next),
     };
     let sealed = crate::csrf::seal(&st.csrf_key, FLOW_PURPOSE, &flow, FLOW_SECONDS);
     let cookie = flow_cookie(&st, sealed);
@@ -390,7 +390,7 @@ pub async fn acs(
     crate::login_guard::succeeded_with(&st, &user, "login.saml", &headers, detail).await?;
     let jar = auth::start_session(&st, jar, &user).await?;
     // 303 (See Other): the browser follows the POST with a GET.
-    Ok((jar, Redirect::to(&flow.next)).into_response())
+    Ok((jar, Redirect::to(&auth::safe_next(&flow.next))).into_response())
 }
 
 /// When the assertion stops being valid: the earliest of its conditions and

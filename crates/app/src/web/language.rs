@@ -26,5 +26,5 @@ pub async fn switch(jar: CookieJar, Query(q): Query<LanguageQuery>) -> Response 
         .same_site(SameSite::Lax)
         .permanent()
         .build();
-    (jar.add(cookie), Redirect::to(safe_next(&q.next))).into_response()
+    (jar.add(cookie), Redirect::to(&safe_next(&q.next))).into_response()
 }
