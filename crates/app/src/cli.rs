@@ -72,6 +72,23 @@ struct Serve {
     /// Identity providers (TOML; see docs/ARCHITECTURE.md and config.rs).
     #[arg(long, env = "UDRUL_IDP_CONFIG")]
     idp_config: Option<PathBuf>,
+    /// Reverse proxies whose X-Forwarded-For is believed: addresses or
+    /// networks, e.g. "10.0.0.5, 10.1.0.0/16". Default: none (the TCP peer
+    /// is the client).
+    #[arg(long, env = "UDRUL_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
+    /// Seconds a request's header may take from its first byte.
+    #[arg(long, env = "UDRUL_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds a request body may pause between pieces.
+    #[arg(long, env = "UDRUL_BODY_TIMEOUT", default_value_t = 30)]
+    body_timeout: u64,
+    /// Seconds a whole request body may take.
+    #[arg(long, env = "UDRUL_BODY_DEADLINE", default_value_t = 300)]
+    body_deadline: u64,
+    /// Seconds a connection may sit idle (no request, no traffic).
+    #[arg(long, env = "UDRUL_IDLE_TIMEOUT", default_value_t = 60)]
+    idle_timeout: u64,
 }
 
 #[derive(Subcommand)]
@@ -227,8 +244,14 @@ async fn serve(store: Arc<dyn Store>, s: &Serve) -> anyhow::Result<()> {
         oidc: idps.oidc,
         saml: idps.saml,
         saml_sp: idps.saml_sp,
+        trusted_proxies: crate::client::parse_trusted(&s.trusted_proxies)?,
+        header_timeout: secs(s.header_timeout)?,
+        body_timeout: secs(s.body_timeout)?,
+        body_deadline: secs(s.body_deadline)?,
+        idle_timeout: secs(s.idle_timeout)?,
         ..Config::default()
     };
+    let timeouts = crate::serve::Timeouts::of(&config);
     let state = AppState::new(store, config).await?;
     tokio::spawn(housekeeping(state.clone()));
     let app = crate::router(state);
@@ -237,10 +260,14 @@ async fn serve(store: Arc<dyn Store>, s: &Serve) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", s.bind))?;
     let addr = listener.local_addr()?;
     println!("Udrul kører på / is running at http://{addr}/");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    crate::serve::serve(listener, app, timeouts, shutdown_signal()).await?;
     Ok(())
+}
+
+/// A timeout setting: whole seconds, at least one.
+fn secs(n: u64) -> anyhow::Result<std::time::Duration> {
+    anyhow::ensure!(n > 0, "timeouts are at least 1 second");
+    Ok(std::time::Duration::from_secs(n))
 }
 
 /// Every ten minutes: expired sessions and tokens, old failed-login counts
@@ -254,6 +281,7 @@ async fn housekeeping(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "purging expired credentials failed"),
         }
         state.robot_limits.forget_idle();
+        state.login_sources.forget_idle();
     }
 }
 

@@ -22,6 +22,24 @@ pub struct Config {
     /// attempts are refused until the window ends.
     pub login_max_failures: i64,
     pub login_window: Duration,
+    /// Password attempts one client address may make per minute, across
+    /// all usernames (against spraying), on average...
+    pub login_source_per_minute: u32,
+    /// ... and at most this many at once: generous, so that an office
+    /// behind one NAT address is not locked out at nine o'clock.
+    pub login_source_burst: u32,
+    /// Peers whose `X-Forwarded-For` is believed (the reverse proxies).
+    /// Empty: the TCP peer is the client, whatever the header says.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A request's header must arrive within this long of its first byte.
+    pub header_timeout: Duration,
+    /// A request body may pause this long between pieces...
+    pub body_timeout: Duration,
+    /// ... and must have arrived whole this long after its header.
+    pub body_deadline: Duration,
+    /// A connection with no request in progress and no traffic is closed
+    /// after this long (keep-alive, or a connection that never speaks).
+    pub idle_timeout: Duration,
     /// The address people reach the portal at (`https://udrul.example`),
     /// for the redirect URLs identity providers send browsers back to.
     /// Unset: taken from the request's Host header (demo and tests).
@@ -236,6 +254,13 @@ impl Default for Config {
             robot_burst: 20,
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
+            login_source_per_minute: 60,
+            login_source_burst: 300,
+            trusted_proxies: Vec::new(),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            body_deadline: Duration::from_secs(300),
+            idle_timeout: Duration::from_secs(60),
             public_url: None,
             oidc: Vec::new(),
             saml: Vec::new(),

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod csrf;
 pub mod demo;
@@ -23,6 +24,7 @@ pub mod oidc;
 #[cfg_attr(not(feature = "saml"), path = "saml_off.rs")]
 pub mod saml;
 pub mod scim;
+pub mod serve;
 pub mod server;
 pub mod state;
 pub mod web;

@@ -3,24 +3,35 @@
 //! buckets live in each app instance's memory: behind a load balancer with N
 //! instances a robot gets up to N times the rate, which is still bounded;
 //! a shared limit would cost a database write per request.
+//!
+//! The same buckets, keyed by client address, limit password attempts from
+//! one source across all usernames (`login_guard`, against spraying).
 
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-pub struct RobotLimits {
-    limiter: DefaultKeyedRateLimiter<i64>,
+/// A token bucket per key.
+pub struct Limits<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
     clock: DefaultClock,
 }
 
-impl RobotLimits {
+/// Per robot token (its id).
+pub type RobotLimits = Limits<i64>;
+/// Password attempts per client address.
+pub type SourceLimits = Limits<IpAddr>;
+
+impl<K: Hash + Eq + Clone> Limits<K> {
     pub fn new(per_minute: u32, burst: u32) -> Self {
         let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::per_minute(per_minute).allow_burst(burst);
-        RobotLimits {
+        Limits {
             limiter: RateLimiter::keyed(quota),
             clock: DefaultClock::default(),
         }
@@ -28,9 +39,9 @@ impl RobotLimits {
 
     /// Takes one request from the token's bucket, or says how long to wait
     /// before the next one is allowed.
-    pub fn check(&self, token: i64) -> Result<(), Duration> {
+    pub fn check(&self, key: K) -> Result<(), Duration> {
         self.limiter
-            .check_key(&token)
+            .check_key(&key)
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 

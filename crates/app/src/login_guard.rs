@@ -1,13 +1,24 @@
 //! What every way of logging in with a password shares: failed-login
 //! throttling and the audit of logins.
 //!
-//! Throttling counts failures per username in the database (so it holds on
-//! every app instance): after `login_max_failures` failures within
-//! `login_window`, further attempts for that username are refused without
-//! checking the password until the window ends. A success clears the count.
-//! Counting per username, not per address, keeps one office behind one NAT
-//! address from locking itself out; the cost is that someone can keep one
-//! username throttled, which delays that user by one window, no more.
+//! Throttling counts attempts per username in the database (so it holds on
+//! every app instance). Each attempt is counted, in one atomic statement,
+//! *before* its password is checked (`Store::count_login_attempt`), and an
+//! attempt whose count is over `login_max_failures` within `login_window`
+//! is refused without checking the password until the window ends. So of
+//! any number of concurrent attempts at most `login_max_failures` reach the
+//! check (issue 11: counting after the check let 40 concurrent guesses all
+//! through). A success clears the count. Counting per username, not per
+//! address, keeps one office behind one NAT address from locking itself
+//! out; the cost is that someone can keep one username throttled, which
+//! delays that user by one window, no more.
+//!
+//! Against spraying (a few guesses at each of many usernames) attempts are
+//! also counted per client address (`client`), in memory per app instance
+//! (`limits::SourceLimits`): a generous bucket, `login_source_burst` at
+//! once and `login_source_per_minute` after, that an office's morning
+//! logins do not empty but a sprayer does. Requests whose address is
+//! unknown (no socket) are not counted by source.
 
 use std::time::Duration;
 
@@ -26,29 +37,33 @@ fn window(st: &AppState) -> chrono::Duration {
     chrono::Duration::from_std(st.config.login_window).unwrap_or(chrono::Duration::minutes(15))
 }
 
-/// `Some(wait)` while `username` is throttled.
-pub async fn throttled(st: &AppState, username: &str) -> Result<Option<Duration>, StoreError> {
+/// Counts a password attempt for `username` from this request's client,
+/// before the password is checked. `Some(wait)`: refused, do not check the
+/// password (the caller records it with `refused`).
+pub async fn attempt(
+    st: &AppState,
+    username: &str,
+    headers: &HeaderMap,
+) -> Result<Option<Duration>, StoreError> {
+    if let Some(ip) = crate::client::of(headers)
+        && let Err(wait) = st.login_sources.check(ip)
+    {
+        return Ok(Some(wait.max(Duration::from_secs(1))));
+    }
     let now = Utc::now();
-    let found = st
+    let (n, start) = st
         .store
-        .login_failures(&key(username), now - window(st))
+        .count_login_attempt(&key(username), now, now - window(st))
         .await?;
-    Ok(match found {
-        Some((n, start)) if n >= st.config.login_max_failures => {
-            let ends = start + window(st);
-            Some((ends - now).to_std().unwrap_or(Duration::from_secs(1)))
-        }
-        _ => None,
-    })
+    Ok((n > st.config.login_max_failures).then(|| {
+        let ends = start + window(st);
+        (ends - now).to_std().unwrap_or(Duration::from_secs(1))
+    }))
 }
 
-/// Counts a failed login and writes it to the audit log (with the user it
-/// was for, if the username exists; never the password).
+/// Writes a failed login to the audit log (with the user it was for, if the
+/// username exists; never the password). The attempt was counted already.
 pub async fn failed(st: &AppState, username: &str, headers: &HeaderMap) -> Result<(), StoreError> {
-    let now = Utc::now();
-    st.store
-        .add_login_failure(&[key(username)], now, now - window(st))
-        .await?;
     let person = st.store.user_by_username(username.trim()).await?;
     let entry = AuditEntry {
         action: "login.failure",
@@ -128,19 +143,17 @@ async fn write(
     st.store.record_audit(Some(&actor), entry).await
 }
 
-/// What the audit keeps of the request: the request id, and the client as
-/// the proxy reported it. Never cookies or credentials.
+/// What the audit keeps of the request: the request id, and the client's
+/// address as `client` decided it (a proxy's `X-Forwarded-For` only from a
+/// trusted proxy). Never cookies or credentials.
 fn request_json(headers: &HeaderMap, detail: serde_json::Value) -> Option<String> {
-    let forwarded = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.chars().take(200).collect::<String>());
+    let client = crate::client::of(headers).map(|ip| ip.to_string());
     let agent = headers
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.chars().take(200).collect::<String>());
     let mut json = serde_json::json!({
-        "forwarded_for": forwarded,
+        "client": client,
         "user_agent": agent,
     });
     if let (Some(all), serde_json::Value::Object(extra)) = (json.as_object_mut(), detail) {

@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::{RequestBodyDeadlineLayer, RequestBodyTimeoutLayer};
 
 use crate::auth::{Ctx, LANG_COOKIE};
 use crate::error::ErrorPage;
@@ -79,7 +80,16 @@ pub fn router(state: AppState) -> Router {
         .merge(web)
         .nest("/api/v1", crate::api::router())
         .nest(crate::scim::BASE, crate::scim::router())
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::client::client_addr,
+        ))
+        // A body that stops arriving, or trickles in, ends the request
+        // (the session middleware answers 408; see `serve` for headers
+        // and idle connections).
+        .layer(RequestBodyTimeoutLayer::new(state.config.body_timeout))
+        .layer(RequestBodyDeadlineLayer::new(state.config.body_deadline))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
@@ -151,7 +161,7 @@ async fn render_error_pages(jar: CookieJar, req: Request, next: Next) -> Respons
     });
     let mut out = (page.status, Html(html)).into_response();
     for (name, value) in res.headers() {
-        if name == header::SET_COOKIE || name == header::RETRY_AFTER {
+        if name == header::SET_COOKIE || name == header::RETRY_AFTER || name == header::CONNECTION {
             out.headers_mut().append(name, value.clone());
         }
     }

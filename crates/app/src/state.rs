@@ -15,6 +15,8 @@ pub struct AppState {
     pub csrf_key: Arc<[u8]>,
     /// Rate limits of robot tokens (per app instance).
     pub robot_limits: Arc<crate::limits::RobotLimits>,
+    /// Password attempts per client address (per app instance).
+    pub login_sources: Arc<crate::limits::SourceLimits>,
     /// The OpenID Connect providers and what was discovered about them.
     pub oidc: Arc<crate::oidc::Oidc>,
     /// The SAML identity providers, their metadata, and the service
@@ -33,6 +35,10 @@ impl AppState {
             robot_limits: Arc::new(crate::limits::RobotLimits::new(
                 config.robot_per_minute,
                 config.robot_burst,
+            )),
+            login_sources: Arc::new(crate::limits::SourceLimits::new(
+                config.login_source_per_minute,
+                config.login_source_burst,
             )),
             config: Arc::new(config),
             csrf_key: csrf_key.into(),

@@ -178,3 +178,6 @@ idp-error-assurance = Dit login har ikke det sikringsniveau, portalen kræver. L
 idp-error-member = Dit login hører ikke til en organisation, der kan logge ind her.
 idp-error-inactive = Din bruger er deaktiveret. Kontakt din organisations administrator.
 idp-error-replay = Dette login-svar er allerede brugt. Start forfra fra login-siden.
+
+# --- The HTTP edge (issue 11): connection timeouts ---
+error-timeout = Forespørgslen kom ikke frem i tide. Prøv igen.

@@ -178,3 +178,6 @@ idp-error-assurance = Your login does not have the level of assurance the portal
 idp-error-member = Your login does not belong to an organisation that can log in here.
 idp-error-inactive = Your user is deactivated. Contact your organisation's administrator.
 idp-error-replay = This login answer has already been used. Start again from the login page.
+
+# --- The HTTP edge (issue 11): connection timeouts ---
+error-timeout = The request did not arrive in time. Try again.

@@ -54,16 +54,17 @@ pub async fn issue_token(
     if !e.is_empty() {
         return Err(e.into());
     }
-    if let Some(wait) = login_guard::throttled(&st, &username).await? {
-        login_guard::refused(&st, &username, &headers).await?;
-        return Err(Problem::too_many_requests(
-            "api-error-login-throttled",
-            wait,
-        ));
-    }
     let user = if req.password.len() > MAX_PASSWORD {
         None
     } else {
+        // Counted before the password is checked (see `login_guard`).
+        if let Some(wait) = login_guard::attempt(&st, &username, &headers).await? {
+            login_guard::refused(&st, &username, &headers).await?;
+            return Err(Problem::too_many_requests(
+                "api-error-login-throttled",
+                wait,
+            ));
+        }
         auth::check_password(&st, &username, &req.password).await?
     };
     let Some(user) = user else {

@@ -40,16 +40,16 @@ pub struct NextQuery {
 
 pub async fn form(State(st): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     if ctx.actor.is_some() {
-        return Redirect::to(auth::safe_next(&q.next)).into_response();
+        return Redirect::to(&auth::safe_next(&q.next)).into_response();
     }
     let next = auth::safe_next(&q.next);
     page(&LoginPage {
         ctx: &ctx,
-        next,
+        next: &next,
         username: "",
         error: None,
         providers: sso_buttons(&st),
-        next_query: next_query(next),
+        next_query: next_query(&next),
     })
 }
 
@@ -75,15 +75,21 @@ pub async fn submit(
         let next = auth::safe_next(&f.next);
         let html = render(&LoginPage {
             ctx: &ctx,
-            next,
+            next: &next,
             username,
             error: Some(error),
             providers: sso_buttons(&st),
-            next_query: next_query(next),
+            next_query: next_query(&next),
         });
         (status, Html(html)).into_response()
     };
-    if let Some(wait) = login_guard::throttled(&st, username).await? {
+    let checkable = !username.is_empty()
+        && !f.password.is_empty()
+        && username.len() <= 200
+        && f.password.len() <= 1000;
+    // Counted before the password is checked, so that concurrent guesses
+    // cannot all pass a count read before any of them is written.
+    if checkable && let Some(wait) = login_guard::attempt(&st, username, &headers).await? {
         login_guard::refused(&st, username, &headers).await?;
         let minutes = i64::try_from(wait.as_secs().div_ceil(60)).unwrap_or(i64::MAX);
         let mut res = failed(
@@ -96,18 +102,14 @@ pub async fn submit(
         );
         return Ok(res);
     }
-    let user = if username.is_empty()
-        || f.password.is_empty()
-        || username.len() > 200
-        || f.password.len() > 1000
-    {
-        None
-    } else {
+    let user = if checkable {
         auth::check_password(&st, username, &f.password).await?
+    } else {
+        None
     };
     let Some(user) = user else {
         tracing::info!("failed login");
-        if !username.is_empty() {
+        if checkable {
             login_guard::failed(&st, username, &headers).await?;
         }
         return Ok(failed(
@@ -117,7 +119,7 @@ pub async fn submit(
     };
     login_guard::succeeded(&st, &user, "login.password", &headers).await?;
     let jar = auth::start_session(&st, jar, &user).await?;
-    Ok((jar, Redirect::to(auth::safe_next(&f.next))).into_response())
+    Ok((jar, Redirect::to(&auth::safe_next(&f.next))).into_response())
 }
 
 pub async fn logout(
