@@ -32,6 +32,18 @@ pub const PRE_COOKIE: &str = "udrul_pre";
 /// The largest form body the CSRF check will read.
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
 
+/// `name` as a cookie name: behind HTTPS with the `__Host-` prefix, which
+/// makes the browser take the cookie only with `Secure`, `Path=/` and no
+/// `Domain`, so another host (or plain http) cannot plant or shadow it.
+/// Every cookie the app sets with it must be `Secure` with `Path=/`.
+pub fn host_cookie(cfg: &Config, name: &str) -> String {
+    if cfg.secure_cookies {
+        format!("__Host-{name}")
+    } else {
+        name.to_string()
+    }
+}
+
 pub fn session_cookie_name(cfg: &Config) -> &'static str {
     if cfg.secure_cookies {
         "__Host-udrul_session"
@@ -334,7 +346,7 @@ pub async fn session(
     let mut new_pre = None;
     let (purpose, secret) = match csrf_basis {
         Some(b) => b,
-        None => match jar.get(PRE_COOKIE) {
+        None => match jar.get(&host_cookie(&st.config, PRE_COOKIE)) {
             Some(c) if c.value().len() >= 32 => ("p", c.value().to_string()),
             _ => {
                 let s = new_secret();
@@ -403,7 +415,7 @@ pub async fn session(
     let res = next.run(req).await;
     match new_pre {
         Some(pre) => {
-            let c = Cookie::build((PRE_COOKIE, pre))
+            let c = Cookie::build((host_cookie(&st.config, PRE_COOKIE), pre))
                 .path("/")
                 .http_only(true)
                 .secure(st.config.secure_cookies)

@@ -170,8 +170,9 @@ fn redirect_url(st: &AppState, headers: &HeaderMap, provider: &str) -> String {
 }
 
 fn flow_cookie(st: &AppState, value: String) -> Cookie<'static> {
-    Cookie::build((FLOW_COOKIE, value))
-        .path("/login/oidc")
+    // Path=/ (not /login/oidc): the `__Host-` prefix of secure mode needs it.
+    Cookie::build((auth::host_cookie(&st.config, FLOW_COOKIE), value))
+        .path("/")
         .http_only(true)
         .secure(st.config.secure_cookies)
         // The provider sends the browser back with a top-level GET: Lax
@@ -333,7 +334,7 @@ pub async fn callback(
 
 fn jar_flow(st: &AppState, headers: &HeaderMap) -> Option<Flow> {
     CookieJar::from_headers(headers)
-        .get(FLOW_COOKIE)
+        .get(&auth::host_cookie(&st.config, FLOW_COOKIE))
         .and_then(|c| crate::csrf::open(&st.csrf_key, "oidc-flow", c.value()))
 }
 

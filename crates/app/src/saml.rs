@@ -226,8 +226,9 @@ struct Flow {
 }
 
 fn flow_cookie(st: &AppState, value: String) -> Cookie<'static> {
-    let cookie = Cookie::build((FLOW_COOKIE, value))
-        .path("/login/saml")
+    // Path=/ (not /login/saml): the `__Host-` prefix of secure mode needs it.
+    let cookie = Cookie::build((auth::host_cookie(&st.config, FLOW_COOKIE), value))
+        .path("/")
         .http_only(true)
         .secure(st.config.secure_cookies);
     // The identity provider answers with a cross-site POST, which carries
@@ -329,7 +330,7 @@ pub async fn acs(
 ) -> AppResult<Response> {
     // The flow cookie is used once, whatever happens next.
     let flow: Option<Flow> = jar
-        .get(FLOW_COOKIE)
+        .get(&auth::host_cookie(&st.config, FLOW_COOKIE))
         .and_then(|c| crate::csrf::open(&st.csrf_key, FLOW_PURPOSE, c.value()));
     let jar = jar.remove(flow_cookie(&st, String::new()));
     let Some(flow) = flow else {

@@ -34,6 +34,8 @@ fn service_routes() -> Vec<crate::web::Route> {
         ("/healthz", get(|| async { "ok" })),
         ("/readyz", get(readyz)),
         ("/static/app.css", get(css)),
+        ("/static/favicon.svg", get(favicon_svg)),
+        ("/favicon.ico", get(favicon_ico)),
     ]
 }
 
@@ -136,6 +138,75 @@ async fn css() -> Response {
         include_str!("../static/app.css"),
     )
         .into_response()
+}
+
+/// The icon pages link (`layout.html`).
+async fn favicon_svg() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../static/favicon.svg"),
+    )
+        .into_response()
+}
+
+/// `/favicon.ico`, which browsers and tools ask for whatever pages link:
+/// the same mark as a 16 × 16 icon.
+async fn favicon_ico() -> Response {
+    static ICO: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(favicon_bytes);
+    (
+        [
+            (header::CONTENT_TYPE, "image/x-icon"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICO.as_slice(),
+    )
+        .into_response()
+}
+
+/// A 16 × 16 ICO (one 32-bit bitmap): a white tick on the header's blue,
+/// drawn here rather than kept as a binary file.
+fn favicon_bytes() -> Vec<u8> {
+    const N: u32 = 16;
+    // Distance from (px, py) to the segment (ax, ay)-(bx, by).
+    fn dist(p: (f32, f32), a: (f32, f32), b: (f32, f32)) -> f32 {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let t = (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+        ((p.0 - a.0 - t * dx).powi(2) + (p.1 - a.1 - t * dy).powi(2)).sqrt()
+    }
+    let mut out = Vec::new();
+    // ICONDIR: reserved, type 1 (icon), one image.
+    out.extend([0, 0, 1, 0, 1, 0]);
+    let image_len: u32 = 40 + N * N * 4 + N * 4;
+    // ICONDIRENTRY: 16 × 16, no palette, 1 plane, 32 bits, size, offset 22.
+    out.extend([16, 16, 0, 0, 1, 0, 32, 0]);
+    out.extend(image_len.to_le_bytes());
+    out.extend(22u32.to_le_bytes());
+    // BITMAPINFOHEADER; the height counts the colour and mask rows.
+    out.extend(40u32.to_le_bytes());
+    out.extend(N.to_le_bytes());
+    out.extend((2 * N).to_le_bytes());
+    out.extend(1u16.to_le_bytes());
+    out.extend(32u16.to_le_bytes());
+    out.extend([0u8; 24]);
+    // Pixels, bottom row first, as BGRA.
+    for row in (0..N).rev() {
+        for col in 0..N {
+            let p = (col as f32 + 0.5, row as f32 + 0.5);
+            let tick = dist(p, (4.0, 8.5), (6.5, 11.0)) < 1.2
+                || dist(p, (6.5, 11.0), (12.0, 5.0)) < 1.2;
+            out.extend(if tick {
+                [0xff, 0xff, 0xff, 0xff]
+            } else {
+                [0x8a, 0x4f, 0x0b, 0xff]
+            });
+        }
+    }
+    // The AND mask: all opaque (rows padded to 32 bits).
+    out.extend(std::iter::repeat_n(0u8, (N * 4) as usize));
+    out
 }
 
 /// Turns an `ErrorPage` marker into a whole page in the visitor's language.

@@ -363,7 +363,8 @@ async fn sessions_resist_fixation_and_replay(app: TestApp) {
         })
         .await;
     let page = send_to(&secure, get_with_cookie("/login", "")).await;
-    let pre = page.cookie("udrul_pre").unwrap();
+    // The pre-login cookie too (issue 11).
+    let pre = page.cookie("__Host-udrul_pre").unwrap();
     let csrf = common::csrf_in(&page.text()).unwrap();
     let body = serde_urlencoded::to_string([
         ("username", "a-user"),
@@ -374,7 +375,7 @@ async fn sessions_resist_fixation_and_replay(app: TestApp) {
     let req = Request::post("/login")
         .header(header::HOST, "localhost")
         .header(header::ORIGIN, "http://localhost")
-        .header(header::COOKIE, format!("udrul_pre={pre}"))
+        .header(header::COOKIE, format!("__Host-udrul_pre={pre}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(body))
         .unwrap();

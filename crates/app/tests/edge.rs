@@ -386,3 +386,105 @@ async fn forwarded_for_only_from_trusted_proxies(app: TestApp) {
     assert_eq!(last_failure_client(&app).await, serde_json::Value::Null);
 }
 each_backend!(audit_client_address, forwarded_for_only_from_trusted_proxies);
+
+// --- 5. cookies behind HTTPS ----------------------------------------------------
+
+/// The whole `Set-Cookie` line that sets `name`.
+fn set_cookie_line(res: &Resp, name: &str) -> String {
+    res.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", res.headers))
+        .to_string()
+}
+
+async fn secure_mode_cookies_are_host_only(app: TestApp) {
+    let router = app
+        .instance(Config {
+            secure_cookies: true,
+            ..Config::default()
+        })
+        .await;
+    // The pre-login cookie (the CSRF basis before a session).
+    let page = send_to(
+        &router,
+        Request::get("/login")
+            .header(header::HOST, "localhost")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let pre = set_cookie_line(&page, "__Host-udrul_pre");
+    for part in ["Secure", "Path=/", "HttpOnly", "SameSite=Lax"] {
+        assert!(pre.contains(part), "{part} in {pre}");
+    }
+    assert!(!pre.contains("Domain"), "{pre}");
+    assert!(page.cookie("udrul_pre").is_none());
+    // Its token works with the prefixed cookie: a login.
+    let cookie = pre.split(';').next().unwrap().to_string();
+    let csrf = common::csrf_in(&page.text()).unwrap();
+    let res = send_to(
+        &router,
+        login_form(
+            &cookie,
+            &csrf,
+            &[("username", "a-user"), ("password", PASSWORD)],
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    let session = set_cookie_line(&res, "__Host-udrul_session");
+    for part in ["Secure", "Path=/", "HttpOnly", "SameSite=Lax"] {
+        assert!(session.contains(part), "{part} in {session}");
+    }
+    // The language preference: Secure too.
+    let res = send_to(
+        &router,
+        Request::get("/language?lang=en&next=/")
+            .header(header::HOST, "localhost")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let lang = set_cookie_line(&res, "udrul_lang");
+    assert!(lang.contains("Secure") && lang.contains("Path=/"), "{lang}");
+    // Plain http (demo, tests): no prefix, no Secure.
+    let page = app.browser().get("/login").await;
+    assert!(page.cookie("udrul_pre").is_some());
+    assert!(!set_cookie_line(&page, "udrul_pre").contains("Secure"));
+}
+each_backend!(secure_cookies, secure_mode_cookies_are_host_only);
+
+// --- 6. the favicon ---------------------------------------------------------------
+
+async fn favicon_is_served(app: TestApp) {
+    for (path, kind) in [
+        ("/favicon.ico", "image/x-icon"),
+        ("/static/favicon.svg", "image/svg+xml"),
+    ] {
+        let res = app
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+        assert_eq!(res.header("content-type"), Some(kind), "{path}");
+        assert!(!res.body.is_empty());
+    }
+    let ico = app
+        .send(Request::get("/favicon.ico").body(Body::empty()).unwrap())
+        .await;
+    // An ICO directory: reserved 0, type 1 (icon), one image.
+    assert_eq!(&ico.body[..6], &[0, 0, 1, 0, 1, 0]);
+    // Pages link the icon.
+    let page = app.browser().get("/login").await;
+    assert!(
+        page.text()
+            .contains(r#"<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">"#),
+        "{}",
+        page.text()
+    );
+}
+each_backend!(favicon, favicon_is_served);

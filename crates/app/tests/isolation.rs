@@ -29,6 +29,8 @@ const MEMBER_ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),                        // probes
     ("GET", "/readyz"),                         //
     ("GET", "/static/app.css"),                 // the style sheet
+    ("GET", "/static/favicon.svg"),             // the icon
+    ("GET", "/favicon.ico"),                    //
     ("GET", "/api/docs"),                       // redirect to the API docs
     ("POST", "/api/v1/auth/token"),             // a token for themselves
     ("DELETE", "/api/v1/auth/token"),           // revoking their own token
@@ -62,6 +64,8 @@ const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/static/app.css"),
+    ("GET", "/static/favicon.svg"),
+    ("GET", "/favicon.ico"),
     ("GET", "/api/docs"),
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/openapi.json"),

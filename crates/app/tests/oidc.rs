@@ -377,3 +377,59 @@ async fn oidc_id_tokens_are_checked() {
     let err = check(ours, "n2", now).await.unwrap_err();
     assert!(err.to_lowercase().contains("nonce"), "{err}");
 }
+
+/// Behind HTTPS the flow cookie is `__Host-` (Secure, Path=/), and the
+/// flow finishes with it (issue 11).
+async fn oidc_flow_cookie_is_host_only_in_secure_mode(app: TestApp) {
+    let Some(issuer) = provider_url() else { return };
+    let router = app
+        .instance(Config {
+            public_url: Some("http://localhost".into()),
+            secure_cookies: true,
+            oidc: vec![provider(&issuer, "kommune", None)],
+            ..Config::default()
+        })
+        .await;
+    let sub = unique("urn:uuid:person");
+    set_claims(
+        &issuer,
+        &sub,
+        serde_json::json!({"name": "Test Sikker", "email": "ts@test.invalid", "organisation": "851"}),
+    )
+    .await;
+    let res = send_to(&router, get("/login/oidc/kommune?next=/tasks", "")).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    assert!(res.cookie("udrul_oidc").is_none());
+    let line = res
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-udrul_oidc="))
+        .expect("a __Host- flow cookie")
+        .to_string();
+    for part in ["Secure", "Path=/", "HttpOnly", "SameSite=Lax"] {
+        assert!(line.contains(part), "{part} in {line}");
+    }
+    assert!(!line.contains("Path=/login"), "{line}");
+    let flow = res.cookie("__Host-udrul_oidc").unwrap();
+    let authorize = res.location();
+    let res = http()
+        .post(&authorize)
+        .form(&[("sub", sub.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    let callback = back.strip_prefix("http://localhost").unwrap().to_string();
+    let res = send_to(
+        &router,
+        get(&callback, &format!("__Host-udrul_oidc={flow}")),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    assert_eq!(res.location(), "/tasks");
+    assert!(res.cookie("__Host-udrul_session").is_some());
+}
+each_backend!(oidc_secure_cookie, oidc_flow_cookie_is_host_only_in_secure_mode);

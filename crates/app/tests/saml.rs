@@ -456,3 +456,47 @@ async fn saml_refuses_what_it_cannot_trust(app: TestApp) {
     assert_eq!(res.status, StatusCode::NOT_FOUND);
 }
 each_backend!(saml_refusals, saml_refuses_what_it_cannot_trust);
+
+/// Behind HTTPS the flow cookie is `__Host-` (Secure, Path=/) and
+/// SameSite=None, for the identity provider's cross-site POST (issue 11).
+async fn saml_flow_cookie_is_host_only_in_secure_mode(app: TestApp) {
+    let Some(idp) = idp_url() else { return };
+    let (key, cert) = sp_keys();
+    let router = app
+        .instance(Config {
+            public_url: Some("http://localhost".into()),
+            secure_cookies: true,
+            saml: vec![provider(&idp, "kombit")],
+            saml_sp: SamlSp {
+                entity_id: Some(unique("https://udrul.test/sp/")),
+                key_pem: Some(key),
+                certificate_pem: Some(cert),
+                ..SamlSp::default()
+            },
+            ..Config::default()
+        })
+        .await;
+    let res = send_to(&router, get("/login/saml/kombit?next=/tasks", "")).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+    assert!(res.cookie("udrul_saml").is_none());
+    let line = res
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-udrul_saml="))
+        .expect("a __Host- flow cookie")
+        .to_string();
+    for part in ["Secure", "Path=/", "HttpOnly", "SameSite=None"] {
+        assert!(line.contains(part), "{part} in {line}");
+    }
+    assert!(!line.contains("Path=/login"), "{line}");
+    // The consumer reads it under that name: with it, the refusal is about
+    // the (missing) answer, not a missing flow.
+    let flow = res.cookie("__Host-udrul_saml").unwrap();
+    let without = send_to(&router, acs("", "")).await;
+    let with = send_to(&router, acs("", &format!("__Host-udrul_saml={flow}"))).await;
+    assert_eq!(without.status, StatusCode::BAD_REQUEST);
+    assert_ne!(without.text(), with.text());
+}
+each_backend!(saml_secure_cookie, saml_flow_cookie_is_host_only_in_secure_mode);
