@@ -311,8 +311,10 @@ pub fn body_timed_out(e: &axum::Error) -> bool {
 /// 408, and the connection is not kept: the rest of that body may still come.
 fn timed_out() -> Response {
     let mut res = (StatusCode::REQUEST_TIMEOUT, "error-timeout").into_response();
-    res.headers_mut()
-        .insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    res.headers_mut().insert(
+        header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
     res.extensions_mut().insert(ErrorPage {
         status: StatusCode::REQUEST_TIMEOUT,
         key: "error-timeout",
@@ -529,7 +531,10 @@ mod tests {
     #[test]
     fn next_must_be_local() {
         assert_eq!(safe_next("/tasks?x=1"), "/tasks?x=1");
-        assert_eq!(safe_next("/tasks/7?status=open&page=2"), "/tasks/7?status=open&page=2");
+        assert_eq!(
+            safe_next("/tasks/7?status=open&page=2"),
+            "/tasks/7?status=open&page=2"
+        );
         assert_eq!(safe_next(""), "/");
         assert_eq!(safe_next("tasks"), "/");
         assert_eq!(safe_next("//evil.example"), "/");

@@ -27,11 +27,7 @@ pub const CLIENT_HEADER: &str = "x-udrul-client-addr";
 /// The client behind `peer`, given the request's `X-Forwarded-For` lines.
 /// `None` when the peer is unknown (a request that did not come over a
 /// socket, as in tests through the router).
-pub fn decide(
-    peer: Option<IpAddr>,
-    headers: &HeaderMap,
-    trusted: &[IpNet],
-) -> Option<IpAddr> {
+pub fn decide(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = canonical(peer?);
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {

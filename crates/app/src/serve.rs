@@ -117,21 +117,22 @@ async fn connection(
         activity: activity.clone(),
     });
     let per_request = activity.clone();
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-        req.extensions_mut().insert(ConnectInfo(peer));
-        {
-            let mut a = lock(&per_request);
-            a.in_flight += 1;
-            a.head_since = None;
-        }
-        let done = InFlight(per_request.clone());
-        let app = app.clone();
-        async move {
-            let res = app.oneshot(req.map(axum::body::Body::new)).await;
-            drop(done);
-            res
-        }
-    });
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            {
+                let mut a = lock(&per_request);
+                a.in_flight += 1;
+                a.head_since = None;
+            }
+            let done = InFlight(per_request.clone());
+            let app = app.clone();
+            async move {
+                let res = app.oneshot(req.map(axum::body::Body::new)).await;
+                drop(done);
+                res
+            }
+        });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())

@@ -195,8 +195,8 @@ fn favicon_bytes() -> Vec<u8> {
     for row in (0..N).rev() {
         for col in 0..N {
             let p = (col as f32 + 0.5, row as f32 + 0.5);
-            let tick = dist(p, (4.0, 8.5), (6.5, 11.0)) < 1.2
-                || dist(p, (6.5, 11.0), (12.0, 5.0)) < 1.2;
+            let tick =
+                dist(p, (4.0, 8.5), (6.5, 11.0)) < 1.2 || dist(p, (6.5, 11.0), (12.0, 5.0)) < 1.2;
             out.extend(if tick {
                 [0xff, 0xff, 0xff, 0xff]
             } else {

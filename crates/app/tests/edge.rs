@@ -81,16 +81,28 @@ async fn next_is_always_local(app: TestApp) {
     let page = b.get("/login?next=/%0d%0aSet-Cookie:%20x=1").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     let page = b.get("/login?next=/tasks%3Fstatus%3Dopen").await;
-    assert!(page.text().contains(r#"name="next" value="/tasks?status=open""#));
+    assert!(
+        page.text()
+            .contains(r#"name="next" value="/tasks?status=open""#)
+    );
 
     // A login with a CR/LF or TAB in `next` lands on `/`, never a 500.
-    for bad in ["/\r\nSet-Cookie: x=1", "/\t/other.host/", "/\n/other.host", "/\\evil"] {
+    for bad in [
+        "/\r\nSet-Cookie: x=1",
+        "/\t/other.host/",
+        "/\n/other.host",
+        "/\\evil",
+    ] {
         let mut b = app.browser();
         b.get("/login").await;
         let res = b
             .post(
                 "/login",
-                &[("username", "a-user"), ("password", PASSWORD), ("next", bad)],
+                &[
+                    ("username", "a-user"),
+                    ("password", PASSWORD),
+                    ("next", bad),
+                ],
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{bad:?}: {}", res.text());
@@ -209,7 +221,10 @@ async fn concurrent_guesses_are_counted_first(app: TestApp) {
     assert!(checked <= 5, "{checked} of 40 checked: {statuses:?}");
     assert_eq!(checked + refused, 40, "{statuses:?}");
 }
-each_backend!(concurrent_login_guesses, concurrent_guesses_are_counted_first);
+each_backend!(
+    concurrent_login_guesses,
+    concurrent_guesses_are_counted_first
+);
 
 /// Waits until `username` has `n` attempts counted (while they may still be
 /// being checked).
@@ -275,7 +290,10 @@ async fn right_password_inside_a_burst_is_refused(app: TestApp) {
     assert!(res.header("retry-after").is_some());
     wrong.await.unwrap();
 }
-each_backend!(login_inside_a_burst, right_password_inside_a_burst_is_refused);
+each_backend!(
+    login_inside_a_burst,
+    right_password_inside_a_burst_is_refused
+);
 
 async fn one_source_cannot_spray_many_accounts(app: TestApp) {
     let router = app
@@ -297,7 +315,11 @@ async fn one_source_cannot_spray_many_accounts(app: TestApp) {
     };
     let mut seen = Vec::new();
     for user in ["u1", "u2", "u3", "u4", "u5"] {
-        seen.push(send_to(&router, guess(user, Some("198.51.100.7"))).await.status);
+        seen.push(
+            send_to(&router, guess(user, Some("198.51.100.7")))
+                .await
+                .status,
+        );
     }
     assert_eq!(
         seen,
@@ -385,7 +407,10 @@ async fn forwarded_for_only_from_trusted_proxies(app: TestApp) {
     send(None, Some("203.0.113.66")).await;
     assert_eq!(last_failure_client(&app).await, serde_json::Value::Null);
 }
-each_backend!(audit_client_address, forwarded_for_only_from_trusted_proxies);
+each_backend!(
+    audit_client_address,
+    forwarded_for_only_from_trusted_proxies
+);
 
 // --- 5. cookies behind HTTPS ----------------------------------------------------
 

@@ -432,4 +432,7 @@ async fn oidc_flow_cookie_is_host_only_in_secure_mode(app: TestApp) {
     assert_eq!(res.location(), "/tasks");
     assert!(res.cookie("__Host-udrul_session").is_some());
 }
-each_backend!(oidc_secure_cookie, oidc_flow_cookie_is_host_only_in_secure_mode);
+each_backend!(
+    oidc_secure_cookie,
+    oidc_flow_cookie_is_host_only_in_secure_mode
+);

@@ -499,4 +499,7 @@ async fn saml_flow_cookie_is_host_only_in_secure_mode(app: TestApp) {
     assert_eq!(without.status, StatusCode::BAD_REQUEST);
     assert_ne!(without.text(), with.text());
 }
-each_backend!(saml_secure_cookie, saml_flow_cookie_is_host_only_in_secure_mode);
+each_backend!(
+    saml_secure_cookie,
+    saml_flow_cookie_is_host_only_in_secure_mode
+);

@@ -167,7 +167,11 @@ async fn slow_and_stuck_connections_are_closed(app: TestApp) {
     let _ = tokio::time::timeout(CLOSED_WITHIN, trickle).await;
     let got = until_closed(&mut s).await;
     assert!(!got.contains("200 OK"), "{got}");
-    assert!(started.elapsed() < Duration::from_secs(12), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        started.elapsed()
+    );
 
     // A header with a Content-Length and no body: 408, and closed.
     let mut s = TcpStream::connect(addr).await.unwrap();
