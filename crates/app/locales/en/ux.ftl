@@ -1,0 +1,9 @@
+# Issue 11: error summaries, the member's task page, the central task list
+# and ending a role holding (kept in one file so that they merge easily).
+
+# Before the page title when a form has errors: "Error: New task – Udrul".
+title-error-prefix = Error
+
+# The member's task page: after a save, a link on to the next open task.
+instance-next-open = Next open task
+instance-guidance-toggle = Show or hide the guidance
