@@ -112,10 +112,7 @@ async fn member_admin_lists_own_users_audited(app: TestApp) {
         assert!(html.contains(&format!(">{own}</td>")), "{own} missing");
     }
     for other in ["b-user", "admin", "staff", "auditor"] {
-        assert!(
-            !html.contains(&format!(">{other}</td>")),
-            "{other} shown"
-        );
+        assert!(!html.contains(&format!(">{other}</td>")), "{other} shown");
     }
     // The robot is marked as one.
     assert!(html.contains("class=\"tag robot\""));

@@ -34,7 +34,12 @@ fn tag_with_id<'a>(html: &'a str, id: &str) -> &'a str {
 /// autofocused, a title beginning "Fejl: ", links to the fields, and each
 /// named field marked invalid and described by its error.
 fn assert_error_page(res: &common::Resp, fields: &[&str]) {
-    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text());
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        res.text()
+    );
     let html = res.text();
     let first = main_start(&html);
     assert!(
@@ -55,7 +60,10 @@ fn assert_error_page(res: &common::Resp, fields: &[&str]) {
             tag.contains(&format!("{f}-error")) && tag.contains("aria-describedby=\""),
             "{tag}"
         );
-        assert!(html.contains(&format!("id=\"{f}-error\"")), "no error text for {f}");
+        assert!(
+            html.contains(&format!("id=\"{f}-error\"")),
+            "no error text for {f}"
+        );
     }
 }
 
@@ -234,7 +242,10 @@ async fn status_comes_first_and_saving_offers_the_next_task(app: TestApp) {
     // Without ?saved: no offer.
     assert!(!b.get(&path).await.text().contains("Næste åbne opgave"));
 }
-each_backend!(status_first_next_task, status_comes_first_and_saving_offers_the_next_task);
+each_backend!(
+    status_first_next_task,
+    status_comes_first_and_saving_offers_the_next_task
+);
 
 async fn ending_a_role_holding_asks_first(app: TestApp) {
     let a = app.fx.members[0].id;
@@ -292,12 +303,18 @@ async fn ending_a_role_holding_asks_first(app: TestApp) {
     // The gallery links to the confirmation page; no button ends it at once.
     let gallery = admin.get(&format!("/members/{a}/gallery")).await.text();
     let end = format!("/assignments/{}/end", held.id);
-    assert!(gallery.contains(&format!("<a href=\"{end}\">")), "{gallery}");
+    assert!(
+        gallery.contains(&format!("<a href=\"{end}\">")),
+        "{gallery}"
+    );
     // GET asks, with the day, and changes nothing.
     let page = admin.get(&end).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
-    assert!(html.contains("Dea Dahl") && html.contains("Sikkerhedsansvarlig"), "{html}");
+    assert!(
+        html.contains("Dea Dahl") && html.contains("Sikkerhedsansvarlig"),
+        "{html}"
+    );
     assert!(
         html.contains(&format!("value=\"{}\"", udrul_core::calendar::today())),
         "{html}"
@@ -330,7 +347,10 @@ async fn ending_a_role_holding_asks_first(app: TestApp) {
     let res = admin
         .post(
             &end,
-            &[("on", &udrul_core::calendar::today().to_string()), ("confirm", "1")],
+            &[
+                ("on", &udrul_core::calendar::today().to_string()),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
@@ -368,7 +388,11 @@ async fn the_task_list_shows_open_tasks_nearest_first_and_searches(app: TestApp)
 
     // Default: the open tasks, nearest end date first.
     let html = staff.get("/tasks").await.text();
-    assert_eq!(listed_codes(&html), ["ÅBEN-A", "ÅBEN-B", "ÅBEN-C"], "{html}");
+    assert_eq!(
+        listed_codes(&html),
+        ["ÅBEN-A", "ÅBEN-B", "ÅBEN-C"],
+        "{html}"
+    );
     // State filter.
     let html = staff.get("/tasks?state=draft").await.text();
     assert_eq!(listed_codes(&html), ["KLADDE-1"]);
@@ -380,7 +404,10 @@ async fn the_task_list_shows_open_tasks_nearest_first_and_searches(app: TestApp)
     // Search by code and by title, case-insensitive (also Å/å), in any state.
     let html = staff.get("/tasks?state=all&q=%C3%A5ben-b").await.text();
     assert_eq!(listed_codes(&html), ["ÅBEN-B"], "{html}");
-    assert!(html.contains("value=\"åben-b\""), "the search stays in the field");
+    assert!(
+        html.contains("value=\"åben-b\""),
+        "the search stays in the field"
+    );
     let title = format!("Opgave {}", b.code).to_uppercase();
     let html = staff
         .get(&format!(
@@ -397,7 +424,10 @@ async fn the_task_list_shows_open_tasks_nearest_first_and_searches(app: TestApp)
     assert!(listed_codes(&html).is_empty(), "{html}");
     // Project filter.
     let html = staff
-        .get(&format!("/tasks?state=all&project={}", app.fx.other_project.id))
+        .get(&format!(
+            "/tasks?state=all&project={}",
+            app.fx.other_project.id
+        ))
         .await
         .text();
     assert!(listed_codes(&html).is_empty(), "{html}");
@@ -409,18 +439,27 @@ async fn the_task_list_shows_open_tasks_nearest_first_and_searches(app: TestApp)
     let html = staff.get("/tasks?q=mange").await.text();
     assert_eq!(listed_codes(&html).len(), 50);
     assert!(html.contains("Side 1 af 2"), "{html}");
-    let next = &html[html.find("rel=\"next\"").expect("a next link").saturating_sub(120)..];
+    let next = &html[html
+        .find("rel=\"next\"")
+        .expect("a next link")
+        .saturating_sub(120)..];
     assert!(
         next.contains("/tasks?page=2&amp;state=published&#38;q=mange"),
         "{next}"
     );
-    let html = staff.get("/tasks?page=2&state=published&q=mange").await.text();
+    let html = staff
+        .get("/tasks?page=2&state=published&q=mange")
+        .await
+        .text();
     assert_eq!(listed_codes(&html), ["MANGE-50", "MANGE-51"], "{html}");
     // A page past the end shows the last.
     let html = staff.get("/tasks?page=9&q=mange").await.text();
     assert_eq!(listed_codes(&html), ["MANGE-50", "MANGE-51"]);
 }
-each_backend!(task_list_search, the_task_list_shows_open_tasks_nearest_first_and_searches);
+each_backend!(
+    task_list_search,
+    the_task_list_shows_open_tasks_nearest_first_and_searches
+);
 
 async fn card_cells_carry_their_column(app: TestApp) {
     app.published("KORT 1").await;

@@ -400,7 +400,11 @@ struct EndPage<'a> {
 
 /// The holding `id`, if `actor` may keep its member's gallery: another
 /// member's is 404, one `actor` may only read is 403.
-async fn keepable_holding(st: &AppState, actor: &Actor, id: i64) -> AppResult<(Member, Assignment)> {
+async fn keepable_holding(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(Member, Assignment)> {
     let held = st
         .store
         .get_assignment(AssignmentId(id))
@@ -413,7 +417,13 @@ async fn keepable_holding(st: &AppState, actor: &Actor, id: i64) -> AppResult<(M
     Ok((member, held))
 }
 
-fn end_page<'a>(ctx: &'a Ctx, member: Member, held: Assignment, on: String, errors: FieldErrors) -> EndPage<'a> {
+fn end_page<'a>(
+    ctx: &'a Ctx,
+    member: Member,
+    held: Assignment,
+    on: String,
+    errors: FieldErrors,
+) -> EndPage<'a> {
     EndPage {
         ctx,
         member,
@@ -433,7 +443,14 @@ pub async fn confirm_end(
 ) -> AppResult<Response> {
     let (member, held) = keepable_holding(&st, &actor, id).await?;
     let on = today().to_string();
-    Ok(Html(render(&end_page(&ctx, member, held, on, FieldErrors::default()))).into_response())
+    Ok(Html(render(&end_page(
+        &ctx,
+        member,
+        held,
+        on,
+        FieldErrors::default(),
+    )))
+    .into_response())
 }
 
 pub async fn end(

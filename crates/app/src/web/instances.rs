@@ -145,7 +145,12 @@ struct Rendered {
 }
 
 impl Rendered {
-    fn new(form: FormValues, errors: FieldErrors, notice: Option<String>, status: StatusCode) -> Self {
+    fn new(
+        form: FormValues,
+        errors: FieldErrors,
+        notice: Option<String>,
+        status: StatusCode,
+    ) -> Self {
         Rendered {
             form,
             errors,
