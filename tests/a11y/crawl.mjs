@@ -437,11 +437,11 @@ async function handChecks(browser) {
     await page.goto(`${BASE}/`, { waitUntil: 'load' });
     // 1. A status form sent with an error: the summary has the focus.
     const links = await page.$$eval('a[href^="/instances/"]', (as) => as.map((a) => a.href));
-    let tried = false;
+    let tried = null;
     for (const href of links.slice(0, 15)) {
       await page.goto(href, { waitUntil: 'load' });
       if (!(await page.locator('#not_relevant_reason').count())) continue;
-      tried = true;
+      tried = href;
       await page.check('#status-ikke_relevant');
       await page.fill('#not_relevant_reason', '');
       const nav = page.waitForNavigation({ waitUntil: 'load' });
@@ -461,8 +461,9 @@ async function handChecks(browser) {
     if (!tried) fail('no open task with a status form to send with an error', `${BASE}/`);
 
     // 2. The keyboard focus ring: 3:1 against the header and against the page.
-    await page.goto(`${BASE}/`, { waitUntil: 'load' });
-    for (const [where, sel] of [['header', '.site-header a.brand'], ['page', 'main a'], ['button', 'main button']]) {
+    // (On the task page: its status form's button is a few Tabs away.)
+    await page.goto(tried || `${BASE}/`, { waitUntil: 'load' });
+    for (const [where, sel] of [['header', '.site-header a.brand'], ['page', 'main a'], ['button', 'main button[type=submit]']]) {
       const r = await ringOf(page, sel);
       if (!r) { fail(`could not reach ${sel} with Tab`, page.url()); continue; }
       const o = parseColour(r.outline); const bg = parseColour(r.bg);
