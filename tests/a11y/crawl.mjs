@@ -7,6 +7,12 @@
 //
 //   BASE_URL=http://127.0.0.1:8080 node tests/a11y/crawl.mjs
 //
+// After the crawl it checks by hand what axe cannot see (A11Y_HAND=0 skips):
+// after a status form is sent with an error, the focus is on the error
+// summary and the title says so; the keyboard focus ring has 3:1 against the
+// blue header and the white page; at a phone's width (375 px) the cells of
+// tables shown as cards name their column.
+//
 // Exit status: 0 clean; 1 violations, unexpected 4xx/5xx, a failed login or
 // too few pages; 2 the crawler itself broke. A JSON report goes to
 // target/a11y-report.json (A11Y_REPORT overrides).
@@ -379,6 +385,123 @@ async function switchToEnglish(page, label) {
   }
 }
 
+// ---------------------------------------------------------------- by hand
+// What axe cannot see. Each check that fails is a problem like any other.
+const HAND = env('A11Y_HAND', '1') !== '0';
+const HAND_USER = env('A11Y_HAND_USER', 'bruger-101');
+
+/** [r, g, b, a] of a computed CSS colour ("rgb(1, 2, 3)", "rgba(1, 2, 3, 0.5)"). */
+function parseColour(c) {
+  const m = /rgba?\(([^)]+)\)/.exec(c || '');
+  if (!m) return null;
+  const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+  return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+}
+/** WCAG 2.1 contrast ratio of two opaque colours. */
+function contrast(a, b) {
+  const lum = ([r, g, bl]) => {
+    const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(bl);
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+/** The focus ring of the element `selector` after reaching it with Tab. */
+async function ringOf(page, selector) {
+  await page.evaluate(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); });
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((sel) => document.activeElement && document.activeElement.matches(sel), selector)) {
+      return page.evaluate(() => {
+        const el = document.activeElement;
+        const cs = getComputedStyle(el);
+        // The background the ring is drawn on: the nearest opaque one.
+        let n = el.parentElement; let bg = 'rgb(255, 255, 255)';
+        while (n) { const c = getComputedStyle(n).backgroundColor; if (c && !/rgba\(0, 0, 0, 0\)|transparent/.test(c)) { bg = c; break; } n = n.parentElement; }
+        return { outline: cs.outlineColor, style: cs.outlineStyle, width: cs.outlineWidth, shadow: cs.boxShadow, bg, visible: el.matches(':focus-visible') };
+      });
+    }
+  }
+  return null;
+}
+
+async function handChecks(browser) {
+  console.log(`\n== by hand (as ${HAND_USER}): focus after a form error, focus ring contrast, card labels`);
+  const fail = (message, url) => problem({ type: 'by hand', session: HAND_USER, url: url && rel(url), message });
+  const ctx = await browser.newContext({ locale: 'da-DK', viewport: { width: 1280, height: 900 } });
+  ctx.setDefaultTimeout(NAV_TIMEOUT);
+  const page = await ctx.newPage();
+  try {
+    await login(page, HAND_USER);
+    await page.goto(`${BASE}/`, { waitUntil: 'load' });
+    // 1. A status form sent with an error: the summary has the focus.
+    const links = await page.$$eval('a[href^="/instances/"]', (as) => as.map((a) => a.href));
+    let tried = null;
+    for (const href of links.slice(0, 15)) {
+      await page.goto(href, { waitUntil: 'load' });
+      if (!(await page.locator('#not_relevant_reason').count())) continue;
+      tried = href;
+      await page.check('#status-ikke_relevant');
+      await page.fill('#not_relevant_reason', '');
+      const nav = page.waitForNavigation({ waitUntil: 'load' });
+      await page.locator('form[action^="/instances/"] button[type=submit]').click();
+      const resp = await nav;
+      await page.waitForTimeout(200);
+      const got = await page.evaluate(() => ({
+        active: document.activeElement ? (document.activeElement.id || document.activeElement.tagName) : null,
+        title: document.title,
+        first: document.querySelector('main') && document.querySelector('main').firstElementChild && document.querySelector('main').firstElementChild.id,
+      }));
+      const ok = resp && resp.status() === 422 && got.active === 'error-summary' && got.title.startsWith('Fejl: ') && got.first === 'error-summary';
+      console.log(`  ${ok ? 'ok' : '!!'} after a form error: HTTP ${resp && resp.status()}, focus on ${got.active}, first in <main>: ${got.first}, title "${got.title}"`);
+      if (!ok) fail(`after a form error the focus is on ${got.active} (want error-summary, first in <main>: ${got.first}), title "${got.title}"`, href);
+      break;
+    }
+    if (!tried) fail('no open task with a status form to send with an error', `${BASE}/`);
+
+    // 2. The keyboard focus ring: 3:1 against the header and against the page.
+    // (On the task page: its status form's button is a few Tabs away.)
+    await page.goto(tried || `${BASE}/`, { waitUntil: 'load' });
+    for (const [where, sel] of [['header', '.site-header a.brand'], ['page', 'main a'], ['button', 'main button[type=submit]']]) {
+      const r = await ringOf(page, sel);
+      if (!r) { fail(`could not reach ${sel} with Tab`, page.url()); continue; }
+      const o = parseColour(r.outline); const bg = parseColour(r.bg);
+      const ratio = o && bg ? contrast(o, bg) : 0;
+      const ok = r.visible && r.style !== 'none' && parseFloat(r.width) >= 2 && ratio >= 3;
+      console.log(`  ${ok ? 'ok' : '!!'} focus ring in the ${where}: outline ${r.outline} ${r.width} on ${r.bg}: ${ratio.toFixed(2)}:1`);
+      if (!ok) fail(`focus ring in the ${where} (${sel}): outline ${r.style} ${r.width} ${r.outline} on ${r.bg} is ${ratio.toFixed(2)}:1 (needs 3:1)`, page.url());
+    }
+  } catch (e) {
+    fail(`by-hand checks broke: ${e.message.split('\n')[0]}`, page.url());
+  } finally {
+    await ctx.close().catch(() => {});
+  }
+
+  // 3. A phone: rows are cards, and every cell names its column.
+  const phone = await browser.newContext({ locale: 'da-DK', viewport: { width: 375, height: 800 }, isMobile: true, hasTouch: true });
+  phone.setDefaultTimeout(NAV_TIMEOUT);
+  const p2 = await phone.newPage();
+  try {
+    await login(p2, HAND_USER);
+    await p2.goto(`${BASE}/`, { waitUntil: 'load' });
+    const cells = await p2.$$eval('table.list tbody tr:first-child td', (tds) => tds.map((td) => ({
+      label: td.getAttribute('data-label'),
+      before: getComputedStyle(td, '::before').content,
+      display: getComputedStyle(td).display,
+      head: td.closest('table').querySelector('thead') && getComputedStyle(td.closest('table').querySelector('thead')).display,
+    })));
+    const bad = cells.filter((c) => c.label && !(c.before || '').includes(c.label));
+    const ok = cells.length > 0 && bad.length === 0 && cells.every((c) => c.display === 'block') && cells[0].head === 'none' && cells.some((c) => c.label === 'Ansvarlig');
+    console.log(`  ${ok ? 'ok' : '!!'} at 375 px: ${cells.length} cells, labels ${cells.map((c) => c.before).join(' | ')}`);
+    if (!ok) fail(`at 375 px the card cells do not show their column: ${JSON.stringify(cells)}`, p2.url());
+  } catch (e) {
+    fail(`phone check broke: ${e.message.split('\n')[0]}`, p2.url());
+  } finally {
+    await phone.close().catch(() => {});
+  }
+}
+
 // ---------------------------------------------------------------- report
 function report() {
   const violations = [];
@@ -487,6 +610,7 @@ async function main() {
         await ctx.close().catch(() => {});
       }
     }
+    if (HAND && USERS.length) await handChecks(browser);
   } finally {
     await browser.close().catch(() => {});
   }

@@ -225,7 +225,8 @@ async fn create_draft_and_see_it(app: TestApp) {
         "a draft cannot be closed"
     );
 
-    let list = b.get("/tasks").await.text();
+    // The list shows open tasks by default; the draft is among all of them.
+    let list = b.get("/tasks?state=all").await.text();
     assert!(list.contains("ID 31") && list.contains("Etabler trust"));
     assert!(list.contains("/tasks/new"));
 }
@@ -707,13 +708,17 @@ async fn close_withdraw_and_refused_transitions(app: TestApp) {
             && withdrawn.contains("WD 1")
             && !withdrawn.contains("CLOSE 1")
     );
-    let garbage = b.get("/tasks?state=nonsense&project=abc").await;
+    let garbage = b.get("/tasks?state=all&project=abc").await;
     assert_eq!(
         garbage.status,
         StatusCode::OK,
         "a meaningless filter is no filter"
     );
     assert!(garbage.text().contains("CLOSE 1") && garbage.text().contains("DRAFT 1"));
+    // A meaningless state is the default: the open tasks.
+    let garbage = b.get("/tasks?state=nonsense").await;
+    assert_eq!(garbage.status, StatusCode::OK);
+    assert!(!garbage.text().contains("CLOSE 1") && !garbage.text().contains("DRAFT 1"));
 }
 
 // ------------------------------------------------------------------ follow-up

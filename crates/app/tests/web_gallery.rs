@@ -262,7 +262,7 @@ async fn a_member_administrator_keeps_the_gallery(app: TestApp) {
     let res = admin
         .post(
             &format!("/assignments/{}/end", bos.id),
-            &[("on", &yesterday)],
+            &[("on", &yesterday), ("confirm", "1")],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());

@@ -319,6 +319,20 @@ pub struct TaskFilter {
     pub project_id: Option<ProjectId>,
 }
 
+/// The central task list's question: a filter and text to find in a task's
+/// code or title (case-insensitive, also for æ, ø and å; `%` and `_` are
+/// plain characters). Empty text finds every task of the filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskSearch {
+    pub filter: TaskFilter,
+    pub text: String,
+}
+
+/// Text folded as `Store::search_tasks` compares it: lower case.
+pub fn fold_search(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
 /// Which of a scope's instances to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InstanceFilter {

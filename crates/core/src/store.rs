@@ -427,6 +427,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Task>;
     async fn get_task(&self, id: TaskId) -> StoreResult<Option<Task>>;
     async fn list_tasks(&self, f: &TaskFilter) -> StoreResult<Vec<TaskSummary>>;
+    /// One page of the tasks `q` finds, nearest end date first (then code),
+    /// with the total found. The text is matched in the query, not after.
+    async fn search_tasks(
+        &self,
+        q: &TaskSearch,
+        page: PageRequest,
+    ) -> StoreResult<Page<TaskSummary>>;
     /// Draft -> published, creating one instance per member of the audience.
     /// An unknown member in the audience: `Invalid`, nothing changes.
     async fn publish_task(

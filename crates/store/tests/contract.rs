@@ -3258,3 +3258,104 @@ mod recipient_cases {
         );
     }
 }
+
+// --- the central task list's search (issue 11) --------------------------------------
+//
+// Its own section, like the recipients above.
+
+contract!(
+    @in search_cases;
+    search_tasks_filters_pages_and_escapes,
+);
+
+mod search_cases {
+    use super::*;
+
+    async fn codes(
+        fx: &Fx,
+        text: &str,
+        state: Option<TaskState>,
+        page: u32,
+        per: u32,
+    ) -> (Vec<String>, i64) {
+        let found =
+            fx.s.search_tasks(
+                &TaskSearch {
+                    filter: TaskFilter {
+                        state,
+                        project_id: None,
+                    },
+                    text: text.into(),
+                },
+                PageRequest::new(page, per),
+            )
+            .await
+            .unwrap();
+        (
+            found.items.into_iter().map(|t| t.code).collect(),
+            found.total,
+        )
+    }
+
+    pub async fn search_tasks_filters_pages_and_escapes(b: Backend) {
+        let fx = Fx::new(&b, 3).await;
+        let p = fx
+            .published("ØKO-2", TaskType::Mandatory, "2025-06-01")
+            .await;
+        fx.published("ØKO-1", TaskType::Mandatory, "2025-07-01")
+            .await;
+        fx.published("50%_RABAT", TaskType::Mandatory, "2025-08-01")
+            .await;
+        fx.published("50X-RABAT", TaskType::Mandatory, "2025-09-01")
+            .await;
+        fx.draft("KLADDE", TaskType::Mandatory, "2025-01-01").await;
+        fx.s.seed_statuses(
+            &fx.central,
+            p.id,
+            &[SeedStatus {
+                member_id: fx.members[0].id,
+                status: ExecutionStatus::Done,
+                not_relevant_reason: String::new(),
+                responsible: String::new(),
+                doer: String::new(),
+            }],
+        )
+        .await
+        .unwrap();
+        // No text: the filter's tasks by end date; totals and progress.
+        let all = codes(&fx, "", None, 1, 10).await;
+        assert_eq!(all.1, 5);
+        assert_eq!(
+            all.0,
+            ["KLADDE", "ØKO-2", "ØKO-1", "50%_RABAT", "50X-RABAT"]
+        );
+        let open = codes(&fx, "", Some(TaskState::Published), 1, 10).await;
+        assert_eq!(open.0, ["ØKO-2", "ØKO-1", "50%_RABAT", "50X-RABAT"]);
+        let first =
+            fx.s.search_tasks(&TaskSearch::default(), PageRequest::new(1, 2))
+                .await
+                .unwrap();
+        assert_eq!(first.items[1].code, "ØKO-2");
+        assert_eq!((first.items[1].instances, first.items[1].settled), (3, 1));
+        assert_eq!((first.total, first.pages()), (5, 3));
+        // Paging.
+        assert_eq!(codes(&fx, "", None, 2, 2).await.0, ["ØKO-1", "50%_RABAT"]);
+        assert_eq!(codes(&fx, "", None, 3, 2).await.0, ["50X-RABAT"]);
+        assert!(codes(&fx, "", None, 4, 2).await.0.is_empty());
+        // Case folded, Danish letters too, in code and title.
+        assert_eq!(codes(&fx, "øko", None, 1, 10).await.0, ["ØKO-2", "ØKO-1"]);
+        assert_eq!(codes(&fx, "opgave øKO-1", None, 1, 10).await.0, ["ØKO-1"]);
+        assert_eq!(
+            codes(&fx, "kladde", Some(TaskState::Published), 1, 10)
+                .await
+                .1,
+            0
+        );
+        // % and _ are characters, not wildcards.
+        assert_eq!(codes(&fx, "%_", None, 1, 10).await.0, ["50%_RABAT"]);
+        assert_eq!(codes(&fx, "50%", None, 1, 10).await.0, ["50%_RABAT"]);
+        assert_eq!(codes(&fx, "_", None, 1, 10).await.0, ["50%_RABAT"]);
+        assert!(codes(&fx, "\\", None, 1, 10).await.0.is_empty());
+        assert!(codes(&fx, "'; --", None, 1, 10).await.0.is_empty());
+    }
+}

@@ -5,7 +5,9 @@
 //! - `GET/POST /members/{id}/gallery`: roles with their holders and the
 //!   warnings (a required role nobody holds, or only people who have left);
 //!   the form gives a person a role from/to a date.
-//! - `POST /assignments/{id}/end`: ends a role holding.
+//! - `GET /assignments/{id}/end`: asks to confirm ending a role holding (who,
+//!   which role, the last day); `POST` with `confirm=1` ends it, a `POST`
+//!   without it only shows the question again.
 //! - `GET/POST /members/{id}/people`, `GET/POST /people/{id}`,
 //!   `POST /people/{id}/left`: people and org units.
 //! - `GET/POST /members/{id}/mailboxes`, `POST /mailboxes/{id}/delete`.
@@ -36,7 +38,7 @@ use crate::web::tasks::Choice;
 pub fn routes() -> Vec<crate::web::Route> {
     vec![
         ("/members/{id}/gallery", get(show).post(assign)),
-        ("/assignments/{id}/end", post(end)),
+        ("/assignments/{id}/end", get(confirm_end).post(end)),
         ("/members/{id}/people", get(people).post(add_person)),
         ("/members/{id}/org-units", post(add_unit)),
         ("/people/{id}", get(person).post(update_person)),
@@ -380,19 +382,29 @@ pub struct EndForm {
     /// The last day; empty: today.
     #[serde(default)]
     on: String,
+    /// Set by the confirmation page's button; without it nothing ends.
+    #[serde(default)]
+    confirm: String,
 }
 
-pub async fn end(
-    State(st): State<AppState>,
-    Authed { actor, .. }: Authed,
-    Path(id): Path<i64>,
-    Form(f): Form<EndForm>,
-) -> AppResult<Response> {
-    let mut e = FieldErrors::default();
-    let on = udrul_core::input::parse_date(&mut e, "on", &f.on, false).unwrap_or_else(today);
-    if !e.is_empty() {
-        return Err(AppError::BadRequest("error-date"));
-    }
+#[derive(Template)]
+#[template(path = "assignment_end.html")]
+struct EndPage<'a> {
+    ctx: &'a Ctx,
+    member: Member,
+    held: Assignment,
+    from: String,
+    on: String,
+    errors: FieldErrors,
+}
+
+/// The holding `id`, if `actor` may keep its member's gallery: another
+/// member's is 404, one `actor` may only read is 403.
+async fn keepable_holding(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(Member, Assignment)> {
     let held = st
         .store
         .get_assignment(AssignmentId(id))
@@ -400,6 +412,64 @@ pub async fn end(
         .ok_or(AppError::NotFound)?;
     if !actor.can_read_gallery(held.member_id) {
         return Err(AppError::NotFound);
+    }
+    let member = keepable(st, actor, held.member_id.0).await?;
+    Ok((member, held))
+}
+
+fn end_page<'a>(
+    ctx: &'a Ctx,
+    member: Member,
+    held: Assignment,
+    on: String,
+    errors: FieldErrors,
+) -> EndPage<'a> {
+    EndPage {
+        ctx,
+        member,
+        from: ctx.tr.date(held.valid_from),
+        held,
+        on,
+        errors,
+    }
+}
+
+/// `GET /assignments/{id}/end`: what will end, and on which day, with the
+/// button that does it. Nothing changes here.
+pub async fn confirm_end(
+    State(st): State<AppState>,
+    Authed { ctx, actor }: Authed,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let (member, held) = keepable_holding(&st, &actor, id).await?;
+    let on = today().to_string();
+    Ok(Html(render(&end_page(
+        &ctx,
+        member,
+        held,
+        on,
+        FieldErrors::default(),
+    )))
+    .into_response())
+}
+
+pub async fn end(
+    State(st): State<AppState>,
+    Authed { ctx, actor }: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<EndForm>,
+) -> AppResult<Response> {
+    let (member, held) = keepable_holding(&st, &actor, id).await?;
+    let mut e = FieldErrors::default();
+    let on = udrul_core::input::parse_date(&mut e, "on", &f.on, false).unwrap_or_else(today);
+    if !e.is_empty() {
+        let page = end_page(&ctx, member, held, f.on, e);
+        return Ok(invalid(&page));
+    }
+    if f.confirm != "1" {
+        // Not confirmed (an old form, a stray request): ask first.
+        let page = end_page(&ctx, member, held, on.to_string(), FieldErrors::default());
+        return Ok(Html(render(&page)).into_response());
     }
     st.store.end_assignment(&actor, held.id, on).await?;
     Ok(Redirect::to(&format!("/members/{}/gallery?done=ended", held.member_id)).into_response())

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use udrul_core::access::Scope;
 use udrul_core::input::{FieldErrors, InstanceUpdate};
 use udrul_core::{
-    ExecutionStatus, InstanceDetail, InstanceEvent, InstanceId, StoreError, TaskEvent, TaskState,
-    TaskType, calendar,
+    ExecutionStatus, InstanceDetail, InstanceEvent, InstanceFilter, InstanceId, PageRequest,
+    StoreError, TaskEvent, TaskState, TaskType, calendar,
 };
 
 use crate::auth::{Authed, Ctx};
@@ -53,8 +53,25 @@ struct InstancePage<'a> {
     version: i64,
     errors: FieldErrors,
     notice: Option<String>,
+    /// After a save: the member's next open task, nearest end date first.
+    next_open: Option<NextTask>,
+    /// Short guidance is shown unfolded; long guidance folds.
+    guidance_open: bool,
     history: Vec<HistoryLine>,
 }
+
+/// A link to another of the member's tasks.
+pub struct NextTask {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+}
+
+/// Guidance up to this many characters (of its Markdown) is shown unfolded.
+pub const GUIDANCE_OPEN_MAX: usize = 1200;
+
+/// How many open instances are looked at to find the next one.
+const NEXT_SCAN: u32 = udrul_core::PageRequest::MAX_PER_PAGE;
 
 #[derive(Deserialize, Default)]
 pub struct ShowQuery {
@@ -79,17 +96,69 @@ pub async fn show(
     let scope = actor.scope();
     let d = load(&st, scope, id).await?;
     let notice = q.saved.is_some().then(|| ctx.t("instance-saved"));
+    let next = match notice {
+        Some(_) => next_open(&st, scope, d.instance.id).await?,
+        None => None,
+    };
     let form = FormValues::from_detail(&d);
-    render_page(
-        &st,
-        &ctx,
-        &d,
-        form,
-        FieldErrors::default(),
-        notice,
-        StatusCode::OK,
-    )
-    .await
+    let mut r = Rendered::new(form, FieldErrors::default(), notice, StatusCode::OK);
+    r.next_open = next;
+    render_page(&st, &ctx, &d, r).await
+}
+
+/// The scope's next open instance after `current`: of a published task,
+/// not done or not relevant, nearest end date first (then code).
+async fn next_open(
+    st: &AppState,
+    scope: Scope,
+    current: InstanceId,
+) -> AppResult<Option<NextTask>> {
+    let filter = InstanceFilter {
+        open_only: true,
+        ..Default::default()
+    };
+    let rows = st
+        .store
+        .list_instances(scope, &filter, PageRequest::new(1, NEXT_SCAN))
+        .await?
+        .items;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            r.id != current && r.task_state == TaskState::Published && !r.status.is_settled()
+        })
+        .min_by(|a, b| (a.end_date, &a.code).cmp(&(b.end_date, &b.code)))
+        .map(|r| NextTask {
+            id: r.id.0,
+            code: r.code,
+            title: r.title,
+        }))
+}
+
+/// What a rendering of the page shows besides the instance.
+struct Rendered {
+    form: FormValues,
+    errors: FieldErrors,
+    notice: Option<String>,
+    next_open: Option<NextTask>,
+    status: StatusCode,
+}
+
+impl Rendered {
+    fn new(
+        form: FormValues,
+        errors: FieldErrors,
+        notice: Option<String>,
+        status: StatusCode,
+    ) -> Self {
+        Rendered {
+            form,
+            errors,
+            notice,
+            next_open: None,
+            status,
+        }
+    }
 }
 
 struct FormValues {
@@ -117,11 +186,15 @@ async fn render_page(
     st: &AppState,
     ctx: &Ctx,
     d: &InstanceDetail,
-    form: FormValues,
-    errors: FieldErrors,
-    notice: Option<String>,
-    status: StatusCode,
+    r: Rendered,
 ) -> AppResult<Response> {
+    let Rendered {
+        form,
+        errors,
+        notice,
+        next_open,
+        status,
+    } = r;
     let scope = ctx
         .actor
         .as_ref()
@@ -140,6 +213,7 @@ async fn render_page(
         ctx,
         d,
         guidance_html: crate::web::tasks::guidance_html(&t.guidance),
+        guidance_open: t.guidance.chars().count() <= GUIDANCE_OPEN_MAX,
         type_label: ctx.t(&format!("task-type-{}", t.task_type.as_str())),
         critical: t.task_type == TaskType::CriticalPath,
         start_date: t.start_date.map(|s| ctx.tr.date(s)),
@@ -161,6 +235,7 @@ async fn render_page(
         version: form.version,
         errors,
         notice,
+        next_open,
         history,
     };
     Ok((status, Html(render(&page))).into_response())
@@ -278,16 +353,8 @@ pub async fn update(
     let update = match parsed {
         Ok(u) => u,
         Err(errors) => {
-            return render_page(
-                &st,
-                &ctx,
-                &d,
-                submitted,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let r = Rendered::new(submitted, errors, None, StatusCode::UNPROCESSABLE_ENTITY);
+            return render_page(&st, &ctx, &d, r).await;
         }
     };
     match st
@@ -301,28 +368,12 @@ pub async fn update(
             let fresh = load(&st, scope, id).await?;
             let notice = Some(ctx.t("error-version-conflict"));
             let form = FormValues::from_detail(&fresh);
-            render_page(
-                &st,
-                &ctx,
-                &fresh,
-                form,
-                FieldErrors::default(),
-                notice,
-                StatusCode::CONFLICT,
-            )
-            .await
+            let r = Rendered::new(form, FieldErrors::default(), notice, StatusCode::CONFLICT);
+            render_page(&st, &ctx, &fresh, r).await
         }
         Err(StoreError::Invalid(errors)) => {
-            render_page(
-                &st,
-                &ctx,
-                &d,
-                submitted,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let r = Rendered::new(submitted, errors, None, StatusCode::UNPROCESSABLE_ENTITY);
+            render_page(&st, &ctx, &d, r).await
         }
         Err(e) => Err(e.into()),
     }

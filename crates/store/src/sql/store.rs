@@ -558,6 +558,51 @@ struct TaskSummaryRow {
     settled: i64,
 }
 
+impl TaskSummaryRow {
+    fn into_summary(self) -> StoreResult<TaskSummary> {
+        Ok(TaskSummary {
+            id: TaskId(self.id),
+            project_name: self.project_name,
+            code: self.code,
+            title: self.title,
+            task_type: decode(&self.task_type, TaskType::parse)?,
+            end_date: self.end_date,
+            state: decode(&self.state, TaskState::parse)?,
+            instances: self.instances,
+            settled: self.settled,
+        })
+    }
+}
+
+/// `t` (tasks) as `search_tasks` filters it: $1 state, $2 project, $3 a LIKE
+/// pattern of folded text (`like_pattern`), each NULL for no filter. Case
+/// is folded on both sides: LOWER() for ASCII on SQLite (and more on
+/// PostgreSQL), the REPLACEs for the Danish letters, which SQLite's LOWER()
+/// leaves alone.
+const TASK_SEARCH_WHERE: &str = "($1 IS NULL OR t.state = $1) AND ($2 IS NULL OR t.project_id = $2) \
+     AND ($3 IS NULL \
+       OR REPLACE(REPLACE(REPLACE(LOWER(t.code), 'Æ', 'æ'), 'Ø', 'ø'), 'Å', 'å') LIKE $3 ESCAPE '\\' \
+       OR REPLACE(REPLACE(REPLACE(LOWER(t.title), 'Æ', 'æ'), 'Ø', 'ø'), 'Å', 'å') LIKE $3 ESCAPE '\\')";
+
+/// `%text%` for LIKE with `\`, `%` and `_` escaped (by `\`), folded as
+/// `TASK_SEARCH_WHERE` folds the columns; `None` for empty text.
+fn like_pattern(text: &str) -> Option<String> {
+    let folded = udrul_core::model::fold_search(text);
+    if folded.is_empty() {
+        return None;
+    }
+    let mut p = String::with_capacity(folded.len() + 2);
+    p.push('%');
+    for ch in folded.chars() {
+        if matches!(ch, '\\' | '%' | '_') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    Some(p)
+}
+
 #[derive(FromRow)]
 struct TaskEventRow {
     at: DateTime<Utc>,
@@ -1955,21 +2000,59 @@ impl Store for SqlStore {
         .fetch_all(&mut *c)
         .await
         .map_err(db)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(TaskSummary {
-                    id: TaskId(r.id),
-                    project_name: r.project_name,
-                    code: r.code,
-                    title: r.title,
-                    task_type: decode(&r.task_type, TaskType::parse)?,
-                    end_date: r.end_date,
-                    state: decode(&r.state, TaskState::parse)?,
-                    instances: r.instances,
-                    settled: r.settled,
-                })
-            })
-            .collect()
+        rows.into_iter().map(TaskSummaryRow::into_summary).collect()
+    }
+
+    async fn search_tasks(
+        &self,
+        q: &TaskSearch,
+        page: PageRequest,
+    ) -> StoreResult<Page<TaskSummary>> {
+        let pattern = like_pattern(&q.text);
+        let state = q.filter.state.map(TaskState::as_str);
+        let project = q.filter.project_id.map(|p| p.0);
+        let mut c = self.read().await?;
+        let (total,): (i64,) = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM tasks t WHERE {TASK_SEARCH_WHERE}"
+        )))
+        .bind(state)
+        .bind(project)
+        .bind(pattern.as_deref())
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db)?;
+        // The page's ids first, so that progress is counted for those tasks
+        // only (index lookups on task_instances_follow_idx), not for all.
+        // LIMIT and OFFSET are literals (see `list_instances`).
+        let sql = format!(
+            "SELECT t.id, p.name AS project_name, t.code, t.title, t.task_type, t.end_date, t.state, \
+             (SELECT COUNT(*) FROM task_instances i WHERE i.task_id = t.id) AS instances, \
+             (SELECT COUNT(*) FROM task_instances i WHERE i.task_id = t.id \
+                AND i.status IN ('fuldfoert', 'ikke_relevant')) AS settled \
+             FROM (SELECT t.id FROM tasks t WHERE {TASK_SEARCH_WHERE} \
+                   ORDER BY t.end_date, t.code, t.id LIMIT {} OFFSET {}) pg \
+             JOIN tasks t ON t.id = pg.id JOIN projects p ON p.id = t.project_id \
+             ORDER BY t.end_date, t.code, t.id",
+            page.per_page,
+            page.offset()
+        );
+        let rows: Vec<TaskSummaryRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(state)
+            .bind(project)
+            .bind(pattern.as_deref())
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db)?;
+        let items = rows
+            .into_iter()
+            .map(TaskSummaryRow::into_summary)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total,
+            page: page.page,
+            per_page: page.per_page,
+        })
     }
 
     async fn publish_task(

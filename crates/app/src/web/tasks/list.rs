@@ -1,11 +1,13 @@
-//! `GET /tasks?state=&project=`: every task, filtered by state and project,
-//! with its progress (members settled of members reached).
+//! `GET /tasks?state=&project=&q=&page=`: the central task list, with each
+//! task's progress (members settled of members reached). By default the open
+//! (published) tasks, nearest end date first; `state=all` for every state.
+//! `q` finds text in code and title (in the store's query); paged.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use udrul_core::{ProjectId, TaskFilter, TaskState, TaskType};
+use udrul_core::{PageRequest, ProjectId, TaskFilter, TaskSearch, TaskState, TaskType};
 
 use super::{Choice, has_follow_up, parse_id, state_label, type_label};
 use crate::auth::{Central, Ctx};
@@ -23,10 +25,27 @@ pub struct ListQuery {
     project: String,
     #[serde(default)]
     page: String,
+    /// Text to find in code or title.
+    #[serde(default)]
+    q: String,
 }
 
+/// `state=all`: no state filter. No `state`: the open tasks.
+pub const ALL_STATES: &str = "all";
+
+/// The state a `state=` value asks for: `None` for every state.
+fn state_filter(raw: &str) -> Option<TaskState> {
+    match raw.trim() {
+        ALL_STATES => None,
+        s => Some(TaskState::parse(s).unwrap_or(TaskState::Published)),
+    }
+}
+
+/// The longest search text looked for (longer is cut).
+pub const MAX_SEARCH: usize = 200;
+
 /// Tasks per page.
-pub const PER_PAGE: usize = 100;
+pub const PER_PAGE: u32 = 50;
 
 pub struct TaskRow {
     pub id: i64,
@@ -52,9 +71,13 @@ struct TaskList<'a> {
     states: Vec<Choice>,
     projects: Vec<Choice>,
     filtered: bool,
+    /// The search text, as typed.
+    q: String,
+    /// `state` is "all".
+    all_states: bool,
     summary: String,
-    page: usize,
-    pages: usize,
+    page: u32,
+    pages: u32,
     position: String,
     /// The filters as a query string, for the pager's links.
     filter_query: String,
@@ -65,10 +88,26 @@ pub async fn list(
     Central { ctx, .. }: Central,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let state = TaskState::parse(q.state.trim());
+    let state = state_filter(&q.state);
     let project_id = parse_id(&q.project).map(ProjectId);
-    let filter = TaskFilter { state, project_id };
-    let tasks = st.store.list_tasks(&filter).await?;
+    let text: String = q.q.trim().chars().take(MAX_SEARCH).collect();
+    let search = TaskSearch {
+        filter: TaskFilter { state, project_id },
+        text: text.clone(),
+    };
+    let asked = q.page.trim().parse::<u32>().unwrap_or(1).max(1);
+    let mut found = st
+        .store
+        .search_tasks(&search, PageRequest::new(asked, PER_PAGE))
+        .await?;
+    if found.page > found.pages() {
+        // Past the last page (a stale link): the last page.
+        let last = found.pages();
+        found = st
+            .store
+            .search_tasks(&search, PageRequest::new(last, PER_PAGE))
+            .await?;
+    }
     let projects = st
         .store
         .list_projects()
@@ -80,12 +119,10 @@ pub async fn list(
         .iter()
         .map(|s| Choice::new(s.as_str(), state_label(&ctx, *s), Some(*s) == state))
         .collect();
-    let pages = tasks.len().div_ceil(PER_PAGE).max(1);
-    let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
-    let rows: Vec<TaskRow> = tasks
+    let (page, pages) = (found.page, found.pages());
+    let rows: Vec<TaskRow> = found
+        .items
         .iter()
-        .skip((page - 1) * PER_PAGE)
-        .take(PER_PAGE)
         .map(|t| TaskRow {
             id: t.id.0,
             code: t.code.clone(),
@@ -106,25 +143,24 @@ pub async fn list(
             follow_up: has_follow_up(t.state),
         })
         .collect();
-    let summary = ctx.tr.n(
-        "task-list-summary",
-        i64::try_from(tasks.len()).unwrap_or(i64::MAX),
-    );
+    let summary = ctx.tr.n("task-list-summary", found.total);
     let mut fq = form_urlencoded::Serializer::new(String::new());
-    if let Some(s) = state {
-        fq.append_pair("state", s.as_str());
-    }
+    match state {
+        Some(s) => fq.append_pair("state", s.as_str()),
+        None => fq.append_pair("state", ALL_STATES),
+    };
     if let Some(p) = project_id {
         fq.append_pair("project", &p.0.to_string());
     }
-    let position = pager_position(
-        &ctx,
-        u32::try_from(page).unwrap_or(u32::MAX),
-        u32::try_from(pages).unwrap_or(u32::MAX),
-    );
+    if !text.is_empty() {
+        fq.append_pair("q", &text);
+    }
+    let position = pager_position(&ctx, page, pages);
     Ok(html_page(&TaskList {
         ctx: &ctx,
-        filtered: state.is_some() || project_id.is_some(),
+        filtered: state != Some(TaskState::Published) || project_id.is_some() || !text.is_empty(),
+        all_states: state.is_none(),
+        q: text,
         rows,
         states,
         projects,

@@ -45,6 +45,8 @@ struct TaskPage<'a> {
     end_date: String,
     end_iso: String,
     guidance_html: String,
+    /// Short guidance is shown unfolded (as on the member's page).
+    guidance_open: bool,
     history: Vec<HistoryLine>,
     /// "2 af 3" members settled, for published and closed tasks.
     progress: Option<String>,
@@ -114,6 +116,7 @@ pub async fn show(
         end_date: ctx.tr.date(t.end_date),
         end_iso: t.end_date.to_string(),
         guidance_html: guidance_html(&t.guidance),
+        guidance_open: t.guidance.chars().count() <= crate::web::instances::GUIDANCE_OPEN_MAX,
         history: history_lines(&ctx, &events),
         progress,
         notice,
