@@ -36,8 +36,12 @@ error-task-not-open = Opgaven er ikke åben for ændringer.
 form-errors-title = Der er problemer med formularen
 error-required = skal udfyldes.
 error-too-long = må højst være { $n } tegn.
-error-control-chars = indeholder ugyldige tegn.
+error-control-chars = indeholder kontroltegn, som ikke hører hjemme i tekst.
 error-date = skal være en dato (åååå-mm-dd).
+# Tegn og datoer, der afvises (issue 11): samme kontrol i formularer, API, SCIM og import.
+error-invisible-chars = indeholder usynlige tegn eller tegn, der vender tekstretningen.
+error-line-break = skal stå på én linje uden linjeskift eller tabulator.
+error-date-range = skal ligge mellem 1. januar 2000 og 31. december 2100.
 error-choice = skal være et af de viste valg.
 error-out-of-range = ligger uden for det tilladte interval.
 error-too-many = der er for mange.

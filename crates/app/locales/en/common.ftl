@@ -36,8 +36,12 @@ error-task-not-open = The task is not open for changes.
 form-errors-title = There are problems with the form
 error-required = is required.
 error-too-long = must be at most { $n } characters.
-error-control-chars = contains invalid characters.
+error-control-chars = contains control characters, which do not belong in text.
 error-date = must be a date (yyyy-mm-dd).
+# Characters and dates that are refused (issue 11): one check for forms, API, SCIM and imports.
+error-invisible-chars = contains invisible characters or characters that reverse the direction of text.
+error-line-break = must be one line, without line breaks or tabs.
+error-date-range = must lie between 1 January 2000 and 31 December 2100.
 error-choice = must be one of the choices shown.
 error-out-of-range = is outside the allowed range.
 error-too-many = there are too many.
