@@ -256,6 +256,23 @@ async fn bad_task_input_is_refused_and_nothing_stored(app: TestApp) {
             "skal være et af de viste valg.",
         ),
         (with(&good, "end_date", "5/10/2022"), "skal være en dato"),
+        // Spoofing characters and dates no rollout has (issue 11).
+        (
+            with(&good, "title", "Etabler \u{202E}tsurt"),
+            "Titel: indeholder usynlige tegn eller tegn, der vender tekstretningen.",
+        ),
+        (
+            with(&good, "code", "ID\u{200B}31"),
+            "Kode: indeholder usynlige tegn eller tegn, der vender tekstretningen.",
+        ),
+        (
+            with(&good, "end_date", "0000-01-01"),
+            "Slutdato: skal ligge mellem 1. januar 2000 og 31. december 2100.",
+        ),
+        (
+            with(&good, "end_date", "-0001-12-31"),
+            "Slutdato: skal ligge mellem 1. januar 2000 og 31. december 2100.",
+        ),
     ];
     for (fields, message) in cases {
         let res = post_owned(&mut b, "/tasks", &fields).await;
@@ -536,6 +553,17 @@ async fn end_date_change_keeps_history(app: TestApp) {
         (
             vec![("end_date", "i morgen"), ("reason", "Forkert format")],
             "skal være en dato",
+        ),
+        (
+            vec![("end_date", "0000-12-31"), ("reason", "Langt ude")],
+            "skal ligge mellem 1. januar 2000 og 31. december 2100.",
+        ),
+        (
+            vec![
+                ("end_date", "2025-07-31"),
+                ("reason", "Se \u{2067}her\u{2069}"),
+            ],
+            "Begrundelse: indeholder usynlige tegn eller tegn, der vender tekstretningen.",
         ),
     ] {
         let res = b.post(&path, &fields).await;

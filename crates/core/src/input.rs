@@ -314,6 +314,42 @@ impl ProjectInput {
     }
 }
 
+pub const MAX_USERNAME: usize = 64;
+
+/// The names of a login account as an administrator or the command line
+/// gives them (the username has no spaces; the e-mail address may be
+/// empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserNames {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+}
+
+impl UserNames {
+    pub fn parse(
+        username: &str,
+        display_name: &str,
+        email: &str,
+    ) -> Result<UserNames, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let username = e.required("username", username, MAX_USERNAME);
+        if username.chars().any(char::is_whitespace) && e.for_field("username").is_none() {
+            e.add("username", "error-username-spaces");
+        }
+        let display_name = e.required("display_name", display_name, MAX_SHORT);
+        let email = e.optional("email", email, crate::gallery::MAX_EMAIL);
+        if !email.is_empty() && !crate::gallery::looks_like_email(&email) {
+            e.add("email", "error-email");
+        }
+        e.into_result(UserNames {
+            username,
+            display_name,
+            email,
+        })
+    }
+}
+
 /// Who a task is published to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Audience {
@@ -527,11 +563,31 @@ mod tests {
         assert_eq!(e.for_field("title").unwrap().code, "error-invisible-chars");
         let e = EndDateChange::parse("2026-01-01", "fordi \u{2066}x\u{2069}").unwrap_err();
         assert_eq!(e.for_field("reason").unwrap().code, "error-invisible-chars");
-        let e = InstanceUpdate::parse(None, None, Some("An\u{200B}ne"), Some("\u{FEFF}Bo")).unwrap_err();
-        assert_eq!(e.for_field("responsible").unwrap().code, "error-invisible-chars");
+        let e = InstanceUpdate::parse(None, None, Some("An\u{200B}ne"), Some("\u{FEFF}Bo"))
+            .unwrap_err();
+        assert_eq!(
+            e.for_field("responsible").unwrap().code,
+            "error-invisible-chars"
+        );
         assert_eq!(e.for_field("doer").unwrap().code, "error-invisible-chars");
         let e = ProjectInput::parse("KY\u{200F}", "").unwrap_err();
         assert_eq!(e.for_field("name").unwrap().code, "error-invisible-chars");
+    }
+
+    #[test]
+    fn user_names_are_checked_like_every_other_text() {
+        let u = UserNames::parse(" anne ", "Anne Ager", "").unwrap();
+        assert_eq!(u.username, "anne");
+        let e = UserNames::parse("an ne", "Anne\u{202E}", "x").unwrap_err();
+        let got: Vec<_> = e.0.iter().map(|e| (e.field, e.code)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("username", "error-username-spaces"),
+                ("display_name", "error-invisible-chars"),
+                ("email", "error-email"),
+            ]
+        );
     }
 
     #[test]
@@ -555,7 +611,13 @@ mod tests {
 
     #[test]
     fn dates_outside_the_years_udrul_knows_are_refused() {
-        for bad in ["0000-01-01", "-0001-12-31", "1999-12-31", "2101-01-01", "+20255-01-01"] {
+        for bad in [
+            "0000-01-01",
+            "-0001-12-31",
+            "1999-12-31",
+            "2101-01-01",
+            "+20255-01-01",
+        ] {
             let mut r = raw();
             r.end_date = bad;
             let e = TaskInput::parse(&r).unwrap_err();
@@ -569,7 +631,11 @@ mod tests {
         let mut r = raw();
         r.end_date = "0000-01-01";
         assert_eq!(
-            TaskInput::parse(&r).unwrap_err().for_field("end_date").unwrap().code,
+            TaskInput::parse(&r)
+                .unwrap_err()
+                .for_field("end_date")
+                .unwrap()
+                .code,
             "error-date-range"
         );
         for good in ["2000-01-01", "2020-03-15", "2100-12-31"] {
@@ -585,9 +651,27 @@ mod tests {
         use proptest::prelude::*;
 
         const SPOOFS: &[char] = &[
-            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
-            '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}', '\u{200B}', '\u{200C}',
-            '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}', '\u{2028}', '\u{2029}', '\u{E0041}',
+            '\u{202A}',
+            '\u{202B}',
+            '\u{202C}',
+            '\u{202D}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{061C}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{E0041}',
         ];
 
         /// Ordinary text: Danish letters, digits, punctuation, spaces,
@@ -600,8 +684,8 @@ mod tests {
                     prop::char::range('0', '9'),
                     prop::sample::select(vec![
                         'æ', 'ø', 'å', 'Æ', 'Ø', 'Å', 'é', 'ü', ' ', '.', ',', ';', ':', '-', '–',
-                        '—', '(', ')', '"', '\'', '«', '»', '!', '?', '/', '&', '%', '§', '€',
-                        '@', '#', '😀', '🎉', '👍', '✅', '❤', '\u{FE0F}', 'Ω', 'ж', '中',
+                        '—', '(', ')', '"', '\'', '«', '»', '!', '?', '/', '&', '%', '§', '€', '@',
+                        '#', '😀', '🎉', '👍', '✅', '❤', '\u{FE0F}', 'Ω', 'ж', '中',
                     ]),
                 ],
                 0..60,

@@ -42,6 +42,7 @@ error-date = skal være en dato (åååå-mm-dd).
 error-invisible-chars = indeholder usynlige tegn eller tegn, der vender tekstretningen.
 error-line-break = skal stå på én linje uden linjeskift eller tabulator.
 error-date-range = skal ligge mellem 1. januar 2000 og 31. december 2100.
+error-username-spaces = må ikke indeholde mellemrum.
 error-choice = skal være et af de viste valg.
 error-out-of-range = ligger uden for det tilladte interval.
 error-too-many = der er for mange.

@@ -42,6 +42,7 @@ error-date = must be a date (yyyy-mm-dd).
 error-invisible-chars = contains invisible characters or characters that reverse the direction of text.
 error-line-break = must be one line, without line breaks or tabs.
 error-date-range = must lie between 1 January 2000 and 31 December 2100.
+error-username-spaces = must not contain spaces.
 error-choice = must be one of the choices shown.
 error-out-of-range = is outside the allowed range.
 error-too-many = there are too many.
