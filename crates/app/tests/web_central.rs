@@ -793,6 +793,9 @@ async fn follow_up_counts_filters_and_list(app: TestApp) {
         let inst = b.get(&href).await;
         assert_eq!(inst.status, StatusCode::OK);
         assert!(inst.text().contains(&row.member_name));
+        // "Jeres" is for the member's own people, not for central staff.
+        assert!(!inst.text().contains("Jeres status"));
+        assert!(inst.text().contains("Medlemmets status"));
     }
 
     // Filters: the counts and the list follow them, and so do the exports.
@@ -840,7 +843,7 @@ async fn csv_and_xlsx_exports(app: TestApp) {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "Kommunekode;Kommune;Region;Netværk;Status;Ansvarlig;Udfører;Senest ændret"
+        "Medlemskode;Medlem;Region;Netværk;Status;Ansvarlig;Udfører;Senest ændret"
     );
     assert_eq!(
         lines.len(),
@@ -885,11 +888,11 @@ async fn csv_and_xlsx_exports(app: TestApp) {
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
-    assert_eq!(rows[0][1], "Kommune");
+    assert_eq!(rows[0][1], "Medlem");
     assert_eq!(rows.len(), 3);
     assert!(
         rows.iter()
-            .any(|r| r[1] == "Brøndby" && r[5].starts_with("'=")),
+            .any(|r| r[1] == "Brøndby" && r[5] == "=HYPERLINK(\"http://evil.example\")"),
         "{rows:?}"
     );
 
@@ -898,9 +901,7 @@ async fn csv_and_xlsx_exports(app: TestApp) {
     let res = b.get(&format!("/tasks/{}/follow-up.csv", t.id)).await;
     let text = String::from_utf8(res.body[3..].to_vec()).unwrap();
     assert!(
-        text.starts_with(
-            "Municipality code;Member;Region;Network;Status;Responsible;Doer;Last changed"
-        ),
+        text.starts_with("Member code;Member;Region;Network;Status;Responsible;Doer;Last changed"),
         "{text}"
     );
     assert!(text.contains(";Not started;"));

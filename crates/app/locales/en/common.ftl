@@ -136,6 +136,7 @@ back-to-follow-up = Back to the follow-up
 task-purpose = Purpose
 task-guidance = Guidance
 instance-status-heading = Your status
+instance-status-heading-other = The member's status
 instance-save = Save status
 instance-saved = The change is saved.
 instance-task-not-open = The task is closed. Its status can no longer change.
@@ -169,7 +170,7 @@ filter-reset = Clear filters
 col-code = Code
 col-title = Title
 col-state = State
-col-member-code = Municipality code
+col-member-code = Member code
 login-throttled = { $n ->
     [one] Too many failed attempts. Try again in 1 minute.
    *[other] Too many failed attempts. Try again in { $n } minutes.

@@ -738,6 +738,11 @@ async fn load(st: &AppState, actor: &Actor, id: i64) -> AppResult<(ImportRecord,
         .get_import(ImportId(id))
         .await?
         .ok_or(AppError::NotFound)?;
+    // Another member's import does not exist for the caller (as with every
+    // other member object), so that ids cannot be probed.
+    if !actor.can_read_gallery(record.member_id) {
+        return Err(AppError::NotFound);
+    }
     let member = keepable(st, actor, record.member_id.0).await?;
     Ok((record, member))
 }

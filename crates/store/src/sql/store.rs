@@ -1502,6 +1502,10 @@ impl Store for SqlStore {
         if a.role.needs_member() != a.member_id.is_some() {
             return Err(invalid("member_id", "error-member-role"));
         }
+        if (old.role, old.member_id, old.active) == (a.role, a.member_id, a.active) {
+            // Nothing to change: nothing written, nothing audited.
+            return Ok(old);
+        }
         sqlx::query("UPDATE users SET role = $2, member_id = $3, active = $4 WHERE id = $1")
             .bind(id.0)
             .bind(a.role.as_str())
