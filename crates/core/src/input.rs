@@ -161,6 +161,22 @@ pub fn text_problem(v: &str, lines: Lines) -> Option<&'static str> {
     found
 }
 
+/// A name from somewhere we cannot send a form error to (an identity
+/// provider's login): the characters [`text_problem`] refuses are taken
+/// out (line breaks and tabs become spaces), so that what is stored is
+/// what a reader sees, and the login still works.
+pub fn without_hidden(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        if matches!(c, '\n' | '\r' | '\t') {
+            out.push(' ');
+        } else if !is_invisible_or_bidi(c) && !c.is_control() {
+            out.push(c);
+        }
+    }
+    out.trim().to_string()
+}
+
 /// The first and last day a date of Udrul's may be: tasks, end-date
 /// changes, role assignments, token expiry. Nothing Udrul tracks (rollouts
 /// of shared IT; the demo's history starts in 2020) lies before 2000 or
@@ -587,6 +603,17 @@ mod tests {
                 ("display_name", "error-invisible-chars"),
                 ("email", "error-email"),
             ]
+        );
+    }
+
+    #[test]
+    fn names_from_identity_providers_lose_hidden_characters() {
+        assert_eq!(without_hidden(" Anne\u{202E} Ager\u{200B}\n"), "Anne Ager");
+        assert_eq!(without_hidden("Bo\tBech\u{7}"), "Bo Bech");
+        assert_eq!(without_hidden("Søren 😀"), "Søren 😀");
+        assert_eq!(
+            text_problem(&without_hidden("x\u{2066}y\u{1}z\n"), Lines::One),
+            None
         );
     }
 

@@ -303,6 +303,9 @@ pub async fn upload(
     if u.bytes.is_empty() {
         errors.add("file", "error-import-no-file");
     }
+    // The file's name is shown in the list of imports: no spoofing characters
+    // (a right-to-left override makes "x\u{202E}vsc.exe" look like "xexe.csv").
+    errors.optional("file", &u.file_name, 1_000);
     let parsed = match kind {
         Some(k) if errors.is_empty() => parse(&st, &member, k, &u.bytes).await?,
         _ => Err(RowErrors::default()),

@@ -1402,6 +1402,11 @@ impl Store for SqlStore {
         email: &str,
         member: MemberId,
     ) -> StoreResult<User> {
+        // The identity provider's name and address are kept without the
+        // characters every form refuses (a login cannot show a form error).
+        let display_name = udrul_core::input::without_hidden(display_name);
+        let email = udrul_core::input::without_hidden(email);
+        let (display_name, email) = (display_name.as_str(), email.as_str());
         let mut tx = self.begin().await?;
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE external_id = $1")
             .bind(external_id)
