@@ -260,6 +260,12 @@ impl Ctx {
         self.actor.as_ref().is_some_and(Actor::is_central)
     }
 
+    /// The visitor is one of member `m`'s own people (so "your" is right);
+    /// central staff and auditors are not.
+    pub fn is_member(&self, m: &udrul_core::MemberId) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.member_id == Some(*m))
+    }
+
     /// The actor may do what `check` says (false when logged out): for
     /// showing only the links and buttons that will work.
     pub fn may(&self, check: fn(&Actor) -> bool) -> bool {

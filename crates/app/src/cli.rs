@@ -159,6 +159,10 @@ impl Cli {
                 member_code,
                 password_env,
             } => {
+                let names = udrul_core::input::UserNames::parse(&username, &display_name, &email)
+                    .map_err(|e| anyhow::anyhow!("refused: {e}"))?;
+                let (username, display_name, email) =
+                    (names.username, names.display_name, names.email);
                 let store = db.connect().await?;
                 let role = AccessRole::parse(&role).context("unknown role")?;
                 let member_id = match member_code {

@@ -1,6 +1,9 @@
-//! CSV and XLSX exports of tables. Cells that a spreadsheet would run as a
-//! formula (starting with = + - @, tab or carriage return) are neutralised
-//! with a leading apostrophe, as OWASP recommends for CSV injection.
+//! CSV and XLSX exports of tables. In CSV, cells that a spreadsheet would
+//! run as a formula (starting with = + - @, tab or carriage return) are
+//! neutralised with a leading apostrophe, as OWASP recommends for CSV
+//! injection. XLSX needs no apostrophe: every cell is written as a string
+//! cell (`write_string`), which a spreadsheet shows as text and never
+//! evaluates, so "=1+1" reads back as exactly "=1+1".
 
 use rust_xlsxwriter::{Format, Workbook};
 
@@ -90,16 +93,12 @@ pub fn to_xlsx(t: &Table) -> anyhow::Result<Vec<u8>> {
     }
     let bold = Format::new().set_bold();
     for (c, h) in t.header.iter().enumerate() {
-        ws.write_string_with_format(0, u16::try_from(c)?, neutralise(h).as_ref(), &bold)?;
+        ws.write_string_with_format(0, u16::try_from(c)?, h, &bold)?;
     }
     for (r, row) in t.rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
-            // Written as strings, never as formulas.
-            ws.write_string(
-                u32::try_from(r + 1)?,
-                u16::try_from(c)?,
-                neutralise(cell).as_ref(),
-            )?;
+            // Written as strings, never as formulas: no apostrophe needed.
+            ws.write_string(u32::try_from(r + 1)?, u16::try_from(c)?, cell)?;
         }
     }
     ws.autofit();
@@ -134,5 +133,30 @@ mod tests {
     fn xlsx_is_a_zip() {
         let b = to_xlsx(&table()).unwrap();
         assert_eq!(&b[..2], b"PK");
+    }
+
+    #[test]
+    fn xlsx_keeps_formula_looking_text_as_literal_text() {
+        use calamine::{Data, Reader, Xlsx};
+        let mut t = table();
+        t.rows.push(vec!["=1+1".into(), "@SUM(A1)".into()]);
+        let b = to_xlsx(&t).unwrap();
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(b)).unwrap();
+        let sheet = wb.sheet_names()[0].clone();
+        let range = wb.worksheet_range(&sheet).unwrap();
+        let cells: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+        assert_eq!(cells[3][0], Data::String("=1+1".into()));
+        assert_eq!(cells[3][1], Data::String("@SUM(A1)".into()));
+        assert_eq!(cells[2][0], Data::String("=HYPERLINK(\"http://x\")".into()));
+        assert_eq!(cells[2][1], Data::String("-1+1".into()));
+        // And no cell of the sheet is a formula.
+        let formulas = wb.worksheet_formula(&sheet).unwrap();
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "{formulas:?}"
+        );
+        // CSV is still neutralised.
+        let csv = String::from_utf8(to_csv(&t).unwrap()).unwrap();
+        assert!(csv.contains("'=1+1;'@SUM(A1)"), "{csv}");
     }
 }

@@ -130,13 +130,14 @@ impl Tr {
         }
     }
 
-    /// A moment in Copenhagen time, to the minute.
+    /// A moment in Copenhagen time, to the minute, as people here write it:
+    /// "4. december 2026 kl. 14.05" / "4 December 2026, 14:05".
     pub fn datetime(&self, t: chrono::DateTime<chrono::Utc>) -> String {
         let local = t.with_timezone(&chrono_tz::Europe::Copenhagen);
-        format!(
-            "{} {}",
-            self.date(local.date_naive()),
-            local.format("%H:%M")
-        )
+        let date = self.date(local.date_naive());
+        match self.lang {
+            Lang::Da => format!("{date} kl. {}", local.format("%H.%M")),
+            Lang::En => format!("{date}, {}", local.format("%H:%M")),
+        }
     }
 }

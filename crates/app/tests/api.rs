@@ -724,6 +724,31 @@ async fn bad_task_input_is_refused(app: TestApp) {
             with(&app, "title", json!("a\u{0}b")),
             vec![("title", "error-control-chars")],
         ),
+        // Spoofing characters and dates no rollout has (issue 11).
+        (
+            with(&app, "title", json!("Etabler \u{202E}tsurt")),
+            vec![("title", "error-invisible-chars")],
+        ),
+        (
+            with(&app, "phase", json!("Klar\u{200B}gøring")),
+            vec![("phase", "error-invisible-chars")],
+        ),
+        (
+            with(&app, "title", json!("to\nlinjer")),
+            vec![("title", "error-line-break")],
+        ),
+        (
+            with(&app, "end_date", json!("0000-01-01")),
+            vec![("end_date", "error-date-range")],
+        ),
+        (
+            with(&app, "end_date", json!("-0001-12-31")),
+            vec![("end_date", "error-date-range")],
+        ),
+        (
+            with(&app, "start_date", json!("1999-12-31")),
+            vec![("start_date", "error-date-range")],
+        ),
         // The shape of the JSON itself.
         (
             with(&app, "colour", json!("red")),
@@ -1089,6 +1114,21 @@ async fn bad_instance_updates_change_nothing(app: TestApp) {
         ),
         (json!({"doer": "d".repeat(201)}), "doer", "error-too-long"),
         (
+            json!({"responsible": "Anne \u{2066}Ager\u{2069}"}),
+            "responsible",
+            "error-invisible-chars",
+        ),
+        (
+            json!({"doer": "\u{FEFF}Bo\u{200D}"}),
+            "doer",
+            "error-invisible-chars",
+        ),
+        (
+            json!({"status": "ikke_relevant", "not_relevant_reason": "fordi \u{202E}"}),
+            "not_relevant_reason",
+            "error-invisible-chars",
+        ),
+        (
             json!({"not_relevant_reason": "n".repeat(1001)}),
             "not_relevant_reason",
             "error-too-long",
@@ -1114,6 +1154,13 @@ async fn bad_instance_updates_change_nothing(app: TestApp) {
         let res = app.api("PATCH", &path, Some(&a), Some(body.clone())).await;
         let p = problem(&res, StatusCode::UNPROCESSABLE_ENTITY, "validation");
         assert!(has(&p, field, code), "{body}: {p}");
+        // Nothing changed.
+        let now = instance_of(&app, t.id, 0).await;
+        assert_eq!(
+            (now.version, &now.responsible, now.status),
+            (inst.version, &inst.responsible, inst.status),
+            "{body}"
+        );
     }
     // An empty merge patch (or one of nulls) changes nothing and says so
     // with the instance as it is (RFC 7396), leaving no history.

@@ -181,3 +181,58 @@ fn every_audit_action_is_listed_and_named() {
         }
     }
 }
+
+/// One term per concept (the glossary at the top of locales/da/common.ftl):
+/// competing words for the same concept do not come back.
+#[test]
+fn competing_terms_do_not_appear() {
+    let forbidden: &[(&str, &[&str])] = &[
+        // The member is "medlem"; "kommune" beside it was a second word.
+        (
+            "da",
+            &[
+                "kommune",
+                "(mer)",
+                "afsluttet\n",
+                "= afsluttet",
+                "frist",
+                "deadline",
+            ],
+        ),
+        (
+            "en",
+            &["municipality", "municipalities", "deadline", "completed"],
+        ),
+    ];
+    for (lang, words) in forbidden {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                if line.trim_start().starts_with('#') {
+                    continue;
+                }
+                let l = format!("{}\n", line.to_lowercase());
+                for w in *words {
+                    assert!(
+                        !l.contains(w),
+                        "{}:{}: \"{w}\" competes with the glossary's term: {line}",
+                        path.display(),
+                        n + 1
+                    );
+                }
+            }
+        }
+    }
+    // The status a closed task shows is "Lukket", not "Afsluttet" (which
+    // read as a member's "Fuldført").
+    let da = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/da/common.ftl"),
+    )
+    .unwrap();
+    assert!(da.contains("\ntask-closed-tag = Lukket\n"));
+    assert!(da.contains("\nstatus-fuldfoert = Fuldført\n"));
+}

@@ -987,6 +987,53 @@ async fn errors_are_scim_errors(app: TestApp) {
         let r = scim(&app, "POST", "/scim/v2/Users", &token, Some(body.clone())).await;
         assert_scim_error(&r, 400, Some("invalidValue"));
     }
+    // Spoofing characters (issue 11) are refused with a detail that names
+    // them, and nothing is written: no person, no audit entry.
+    let member = app.fx.members[0].id;
+    let people_before = app.store.list_people(member).await.unwrap().len();
+    let audit_before = audit_count(&app, member).await;
+    for body in [
+        json!({"userName": "f@x.dk", "displayName": "Anne \u{202E}regA"}),
+        json!({"userName": "g\u{200B}@x.dk", "displayName": "G"}),
+        json!({"userName": "h@x.dk", "displayName": "H", "title": "IT\u{2066}chef"}),
+        json!({"userName": "i@x.dk", "name": {"givenName": "I\u{FEFF}", "familyName": "J"}}),
+    ] {
+        let r = scim(&app, "POST", "/scim/v2/Users", &token, Some(body.clone())).await;
+        assert_scim_error(&r, 400, Some("invalidValue"));
+        assert!(
+            r.json()["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("invisible characters")),
+            "{body}: {}",
+            r.text()
+        );
+    }
+    let r = scim(
+        &app,
+        "PATCH",
+        &path,
+        &token,
+        Some(patch_ops(
+            json!([{"op": "Replace", "path": "displayName", "value": "Bo\u{200D}b"}]),
+        )),
+    )
+    .await;
+    assert_scim_error(&r, 400, Some("invalidValue"));
+    let r = scim(
+        &app,
+        "POST",
+        "/scim/v2/Groups",
+        &token,
+        Some(json!({"displayName": "Skole\u{202B}", "externalId": "g-spoof"})),
+    )
+    .await;
+    assert_scim_error(&r, 400, Some("invalidValue"));
+    assert_eq!(
+        app.store.list_people(member).await.unwrap().len(),
+        people_before
+    );
+    assert!(app.store.list_org_units(member).await.unwrap().is_empty());
+    assert_eq!(audit_count(&app, member).await, audit_before);
     // PATCH errors.
     for (ops, kind) in [
         (

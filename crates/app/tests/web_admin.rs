@@ -409,6 +409,44 @@ async fn central_admin_changes_access(app: TestApp) {
         user(&app, app.fx.b_user.id).await.role,
         AccessRole::MemberAdmin
     );
+    // The same values again change nothing: no audit entry at all, and the
+    // page says so.
+    let all_before = app
+        .store
+        .search_audit(&AuditFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len();
+    let res = admin
+        .post(
+            &path,
+            &[("role", "member_admin"), ("member_id", &b), ("active", "1")],
+        )
+        .await;
+    res.assert_redirect(&format!("{path}?unchanged=1"));
+    let all_after = app
+        .store
+        .search_audit(&AuditFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(
+        all_after, all_before,
+        "a change of nothing wrote an audit entry"
+    );
+    assert!(
+        admin
+            .get(&res.location())
+            .await
+            .text()
+            .contains("Ingen ændringer")
+    );
     // Still logged in after a role change.
     assert_eq!(victim.get("/").await.status, StatusCode::OK);
     // A central role with a member is a form error; nothing changes.
@@ -447,6 +485,45 @@ async fn central_admin_changes_access(app: TestApp) {
     assert!(changes[0].before.is_some() && changes[0].after.is_some());
 }
 each_backend!(central_admin_access, central_admin_changes_access);
+
+/// The audit page names who did it and what it was done to (a task by its
+/// code and title, a user by name), never "task #45", and tells the time as
+/// people write it in Copenhagen (issue 11).
+async fn the_audit_page_speaks_in_names(app: TestApp) {
+    let t = app.draft("AUD 1").await;
+    let mut admin = app.login("admin").await;
+    let path = format!("/admin/users/{}", app.fx.b_user.id);
+    admin.get(&path).await;
+    let b = app.fx.members[1].id.to_string();
+    admin
+        .post(
+            &path,
+            &[("role", "member_admin"), ("member_id", &b), ("active", "1")],
+        )
+        .await
+        .assert_redirect(&format!("{path}?saved=1"));
+    let mut auditor = app.login("auditor").await;
+    let html = auditor.get("/audit").await.text();
+    assert!(html.contains("Opgave: AUD 1 Opgave AUD 1"), "{html}");
+    assert!(html.contains("Bruger: Test b-user (b-user)"), "{html}");
+    assert!(html.contains("Test staff"), "the actor by name: {html}");
+    for raw in [
+        format!("task #{}", t.id),
+        format!("user #{}", app.fx.b_user.id),
+    ] {
+        assert!(!html.contains(&raw), "{raw} in {html}");
+    }
+    // "4. december 2026 kl. 14.05", not "2026-12-04 14:05:00".
+    let when = udrul::i18n::Tr::new(udrul::i18n::Lang::Da).datetime(chrono::Utc::now());
+    let day = &when[..when.find(" kl. ").expect("kl.")];
+    assert!(html.contains(day), "{day} in {html}");
+    assert!(html.contains(" kl. "));
+    assert!(
+        !html.contains(&format!(">{}", chrono::Utc::now().format("%Y-%m-%d"))),
+        "no ISO dates shown"
+    );
+}
+each_backend!(audit_page_names, the_audit_page_speaks_in_names);
 
 // ------------------------------------------------------------------ bad input
 
@@ -535,17 +612,34 @@ async fn bad_input_shows_errors_and_changes_nothing(app: TestApp) {
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
         assert!(res.text().contains(link), "{fields:?}");
     }
+    // A robot named after another member (København, 101) or after no
+    // member is refused, with a message that says why (issue 11).
+    for name in ["robot-101-x", "robot-x", "robot-851-", "robot-8510-x"] {
+        let res = b
+            .post(
+                "/admin/robots",
+                &[("display_name", "Robot"), ("username", name)],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(
+            res.text().contains("robottens eget medlems kode"),
+            "{name}: {}",
+            res.text()
+        );
+    }
+    assert_eq!(user_count(&app).await, users);
     let res = b
         .post(
             "/admin/robots",
-            &[("display_name", "Robot"), ("username", "robot-x")],
+            &[("display_name", "Robot"), ("username", "robot-851-x")],
         )
         .await;
     res.assert_redirect("/admin/users/");
     let res = b
         .post(
             "/admin/robots",
-            &[("display_name", "Robot 2"), ("username", "robot-x")],
+            &[("display_name", "Robot 2"), ("username", "robot-851-x")],
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);

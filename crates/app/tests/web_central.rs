@@ -257,6 +257,23 @@ async fn bad_task_input_is_refused_and_nothing_stored(app: TestApp) {
             "skal være et af de viste valg.",
         ),
         (with(&good, "end_date", "5/10/2022"), "skal være en dato"),
+        // Spoofing characters and dates no rollout has (issue 11).
+        (
+            with(&good, "title", "Etabler \u{202E}tsurt"),
+            "Titel: indeholder usynlige tegn eller tegn, der vender tekstretningen.",
+        ),
+        (
+            with(&good, "code", "ID\u{200B}31"),
+            "Kode: indeholder usynlige tegn eller tegn, der vender tekstretningen.",
+        ),
+        (
+            with(&good, "end_date", "0000-01-01"),
+            "Slutdato: skal ligge mellem 1. januar 2000 og 31. december 2100.",
+        ),
+        (
+            with(&good, "end_date", "-0001-12-31"),
+            "Slutdato: skal ligge mellem 1. januar 2000 og 31. december 2100.",
+        ),
     ];
     for (fields, message) in cases {
         let res = post_owned(&mut b, "/tasks", &fields).await;
@@ -538,6 +555,17 @@ async fn end_date_change_keeps_history(app: TestApp) {
             vec![("end_date", "i morgen"), ("reason", "Forkert format")],
             "skal være en dato",
         ),
+        (
+            vec![("end_date", "0000-12-31"), ("reason", "Langt ude")],
+            "skal ligge mellem 1. januar 2000 og 31. december 2100.",
+        ),
+        (
+            vec![
+                ("end_date", "2025-07-31"),
+                ("reason", "Se \u{2067}her\u{2069}"),
+            ],
+            "Begrundelse: indeholder usynlige tegn eller tegn, der vender tekstretningen.",
+        ),
     ] {
         let res = b.post(&path, &fields).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
@@ -770,6 +798,9 @@ async fn follow_up_counts_filters_and_list(app: TestApp) {
         let inst = b.get(&href).await;
         assert_eq!(inst.status, StatusCode::OK);
         assert!(inst.text().contains(&row.member_name));
+        // "Jeres" is for the member's own people, not for central staff.
+        assert!(!inst.text().contains("Jeres status"));
+        assert!(inst.text().contains("Medlemmets status"));
     }
 
     // Filters: the counts and the list follow them, and so do the exports.
@@ -817,7 +848,7 @@ async fn csv_and_xlsx_exports(app: TestApp) {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "Kommunekode;Kommune;Region;Netværk;Status;Ansvarlig;Udfører;Senest ændret"
+        "Medlemskode;Medlem;Region;Netværk;Status;Ansvarlig;Udfører;Senest ændret"
     );
     assert_eq!(
         lines.len(),
@@ -862,11 +893,11 @@ async fn csv_and_xlsx_exports(app: TestApp) {
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
-    assert_eq!(rows[0][1], "Kommune");
+    assert_eq!(rows[0][1], "Medlem");
     assert_eq!(rows.len(), 3);
     assert!(
         rows.iter()
-            .any(|r| r[1] == "Brøndby" && r[5].starts_with("'=")),
+            .any(|r| r[1] == "Brøndby" && r[5] == "=HYPERLINK(\"http://evil.example\")"),
         "{rows:?}"
     );
 
@@ -875,9 +906,7 @@ async fn csv_and_xlsx_exports(app: TestApp) {
     let res = b.get(&format!("/tasks/{}/follow-up.csv", t.id)).await;
     let text = String::from_utf8(res.body[3..].to_vec()).unwrap();
     assert!(
-        text.starts_with(
-            "Municipality code;Member;Region;Network;Status;Responsible;Doer;Last changed"
-        ),
+        text.starts_with("Member code;Member;Region;Network;Status;Responsible;Doer;Last changed"),
         "{text}"
     );
     assert!(text.contains(";Not started;"));

@@ -624,6 +624,23 @@ async fn imports_are_for_the_members_administrators(app: TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(app.store.list_people(b_member).await.unwrap().is_empty());
+    // A file name with a right-to-left override (shown in the list of
+    // imports) is refused with a field error, and nothing is kept.
+    let res = admin
+        .post_multipart(
+            &format!("/members/{a}/import"),
+            &[("kind", "people")],
+            Some(("file", "folk\u{202E}vsc.exe", b"id;navn\r\nx;X\r\n")),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .contains("indeholder usynlige tegn eller tegn, der vender tekstretningen"),
+        "{}",
+        res.text()
+    );
+    assert!(app.store.list_imports(a, 10).await.unwrap().is_empty());
     for who in ["a-user", "staff", "auditor"] {
         let mut u = app.login(who).await;
         assert_eq!(

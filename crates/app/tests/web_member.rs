@@ -39,6 +39,7 @@ async fn set_status_and_see_history(app: TestApp) {
     let path = format!("/instances/{}", inst.id);
     let page = b.get(&path).await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("Jeres status"));
     let res = b
         .post(
             &path,

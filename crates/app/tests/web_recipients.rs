@@ -293,8 +293,8 @@ async fn exports_hold_every_recipient_and_are_audited(app: TestApp) {
     assert_eq!(
         header,
         [
-            "Kommunekode",
-            "Kommune",
+            "Medlemskode",
+            "Medlem",
             "Region",
             "Netværk",
             "Slags",

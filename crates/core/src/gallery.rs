@@ -252,7 +252,7 @@ impl RoleInput {
     ) -> Result<RoleInput, FieldErrors> {
         let mut e = FieldErrors::default();
         let name = e.required("name", name, MAX_SHORT);
-        let description = e.optional("description", description, MAX_PROJECT_DESCRIPTION);
+        let description = e.optional_lines("description", description, MAX_PROJECT_DESCRIPTION);
         let max_holders = match max_holders.trim() {
             "" => None,
             v => match v.parse::<u32>() {

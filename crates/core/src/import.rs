@@ -321,8 +321,8 @@ fn text(
         errs.push(RowError::new(row, Some(column), "error-required"));
     } else if v.chars().count() > max {
         errs.push(RowError::new(row, Some(column), "error-import-too-long"));
-    } else if v.chars().any(|c| c.is_control()) {
-        errs.push(RowError::new(row, Some(column), "error-control-chars"));
+    } else if let Some(code) = crate::input::text_problem(v, crate::input::Lines::One) {
+        errs.push(RowError::new(row, Some(column), code));
     }
     v.to_string()
 }
@@ -858,6 +858,37 @@ mod tests {
         let e = people_rows(&table(&["navn"], &[&["Anne"]])).unwrap_err();
         assert_eq!(e.errors[0].code, "error-import-no-column");
         assert_eq!(e.errors[0].row, 1);
+    }
+
+    #[test]
+    fn spoofing_and_control_characters_are_row_errors() {
+        let t = table(
+            &["uuid", "navn", "titel"],
+            &[
+                &["A1", "Anne\u{202E}regA", ""],
+                &["B1", "Bo", "IT\u{200B}-chef"],
+                &["C1", "Cai\nCarl", ""],
+                &["D1", "Dan", "a\u{1}b"],
+                &["E1", "Æbelø Åsgård 😀", "Chef (IT) – drift"],
+            ],
+        );
+        let e = people_rows(&t).unwrap_err();
+        let got: Vec<(u32, Option<&str>, &str)> =
+            e.errors.iter().map(|e| (e.row, e.column, e.code)).collect();
+        assert_eq!(
+            got,
+            [
+                (2, Some("name"), "error-invisible-chars"),
+                (3, Some("title"), "error-invisible-chars"),
+                (4, Some("name"), "error-line-break"),
+                (5, Some("title"), "error-control-chars"),
+            ]
+        );
+        let t = table(&["id", "navn"], &[&["u1", "Skole\u{2066}"]]);
+        assert_eq!(
+            unit_rows(&t).unwrap_err().errors[0].code,
+            "error-invisible-chars"
+        );
     }
 
     #[test]

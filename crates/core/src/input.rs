@@ -48,36 +48,148 @@ impl FieldErrors {
         if self.0.is_empty() { Ok(ok) } else { Err(self) }
     }
 
-    /// Trimmed text, required, at most `max` characters.
+    /// Trimmed one-line text, required, at most `max` characters, checked
+    /// by [`text_problem`].
     pub fn required(&mut self, field: &'static str, value: &str, max: usize) -> String {
+        self.text(field, value, max, true, Lines::One)
+    }
+
+    /// Trimmed one-line text, may be empty, at most `max` characters.
+    pub fn optional(&mut self, field: &'static str, value: &str, max: usize) -> String {
+        self.text(field, value, max, false, Lines::One)
+    }
+
+    /// Trimmed text that may have several lines (a textarea: purpose,
+    /// guidance, descriptions, reasons), required.
+    pub fn required_lines(&mut self, field: &'static str, value: &str, max: usize) -> String {
+        self.text(field, value, max, true, Lines::Many)
+    }
+
+    /// Trimmed text that may have several lines, may be empty.
+    pub fn optional_lines(&mut self, field: &'static str, value: &str, max: usize) -> String {
+        self.text(field, value, max, false, Lines::Many)
+    }
+
+    fn text(
+        &mut self,
+        field: &'static str,
+        value: &str,
+        max: usize,
+        required: bool,
+        lines: Lines,
+    ) -> String {
         let v = value.trim();
-        if v.is_empty() {
+        if required && v.is_empty() {
             self.add(field, "error-required");
         }
-        self.max_len(field, v, max)
-    }
-
-    /// Trimmed text, may be empty, at most `max` characters.
-    pub fn optional(&mut self, field: &'static str, value: &str, max: usize) -> String {
-        self.max_len(field, value.trim(), max)
-    }
-
-    fn max_len(&mut self, field: &'static str, v: &str, max: usize) -> String {
         if v.chars().count() > max {
             self.0.push(FieldError {
                 field,
                 code: "error-too-long",
                 limit: Some(max),
             });
-        } else if v
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-        {
-            self.add(field, "error-control-chars");
+        } else if let Some(code) = text_problem(v, lines) {
+            self.add(field, code);
         }
         v.to_string()
     }
 }
+
+/// Whether a text field is one line (a name, a title) or may have several
+/// (a textarea).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    One,
+    Many,
+}
+
+/// Characters that show nothing or turn the direction of the text around,
+/// so that what a reader sees is not what is stored: bidirectional
+/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and
+/// the direction marks (U+200E, U+200F, U+061C); zero-width space, joiners
+/// and word joiner (U+200B–U+200D, U+2060), the byte-order mark (U+FEFF)
+/// and the other invisible format characters (soft hyphen, invisible
+/// operators, interlinear annotation, tags, Hangul fillers), and the line
+/// and paragraph separators (U+2028, U+2029). Emoji variation selectors
+/// (U+FE0F) are not among them; the zero-width joiner of composed emoji is
+/// (it is the same character that hides inside a word).
+pub fn is_invisible_or_bidi(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// What is wrong with the characters of a text, as a catalogue key, or
+/// `None`: the one check every free-text field goes through (forms, the
+/// API, SCIM, imports, the command line). Refused are the characters of
+/// [`is_invisible_or_bidi`] (`error-invisible-chars`), control characters
+/// (C0, DEL, C1: `error-control-chars`), and in one-line fields line breaks
+/// and tabs (`error-line-break`); a field of several lines keeps `\n`,
+/// `\r` and `\t`.
+pub fn text_problem(v: &str, lines: Lines) -> Option<&'static str> {
+    let mut found = None;
+    for c in v.chars() {
+        if is_invisible_or_bidi(c) {
+            // The most misleading problem wins.
+            return Some("error-invisible-chars");
+        }
+        if matches!(c, '\n' | '\r' | '\t') {
+            if lines == Lines::One && found.is_none() {
+                found = Some("error-line-break");
+            }
+        } else if c.is_control() {
+            found = Some("error-control-chars");
+        }
+    }
+    found
+}
+
+/// A name from somewhere we cannot send a form error to (an identity
+/// provider's login): the characters [`text_problem`] refuses are taken
+/// out (line breaks and tabs become spaces), so that what is stored is
+/// what a reader sees, and the login still works.
+pub fn without_hidden(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        if matches!(c, '\n' | '\r' | '\t') {
+            out.push(' ');
+        } else if !is_invisible_or_bidi(c) && !c.is_control() {
+            out.push(c);
+        }
+    }
+    out.trim().to_string()
+}
+
+/// The first and last day a date of Udrul's may be: tasks, end-date
+/// changes, role assignments, token expiry. Nothing Udrul tracks (rollouts
+/// of shared IT; the demo's history starts in 2020) lies before 2000 or
+/// after 2100, while a typo such as year 0000 or 20255 would otherwise be
+/// published to every member.
+pub const FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!(),
+};
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => panic!(),
+};
 
 impl std::fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -134,7 +246,11 @@ pub fn parse_date(
         return None;
     }
     match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        Ok(d) => Some(d),
+        Ok(d) if (FIRST_DATE..=LAST_DATE).contains(&d) => Some(d),
+        Ok(_) => {
+            errs.add(field, "error-date-range");
+            None
+        }
         Err(_) => {
             errs.add(field, "error-date");
             None
@@ -154,8 +270,8 @@ impl TaskInput {
         };
         let code = e.required("code", raw.code, MAX_CODE);
         let title = e.required("title", raw.title, MAX_TITLE);
-        let purpose = e.optional("purpose", raw.purpose, MAX_PURPOSE);
-        let guidance = e.optional("guidance", raw.guidance, MAX_GUIDANCE);
+        let purpose = e.optional_lines("purpose", raw.purpose, MAX_PURPOSE);
+        let guidance = e.optional_lines("guidance", raw.guidance, MAX_GUIDANCE);
         let task_type = match TaskType::parse(raw.task_type.trim()) {
             Some(t) => Some(t),
             None => {
@@ -209,8 +325,44 @@ impl ProjectInput {
     pub fn parse(name: &str, description: &str) -> Result<ProjectInput, FieldErrors> {
         let mut e = FieldErrors::default();
         let name = e.required("name", name, MAX_SHORT);
-        let description = e.optional("description", description, MAX_PROJECT_DESCRIPTION);
+        let description = e.optional_lines("description", description, MAX_PROJECT_DESCRIPTION);
         e.into_result(ProjectInput { name, description })
+    }
+}
+
+pub const MAX_USERNAME: usize = 64;
+
+/// The names of a login account as an administrator or the command line
+/// gives them (the username has no spaces; the e-mail address may be
+/// empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserNames {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+}
+
+impl UserNames {
+    pub fn parse(
+        username: &str,
+        display_name: &str,
+        email: &str,
+    ) -> Result<UserNames, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let username = e.required("username", username, MAX_USERNAME);
+        if username.chars().any(char::is_whitespace) && e.for_field("username").is_none() {
+            e.add("username", "error-username-spaces");
+        }
+        let display_name = e.required("display_name", display_name, MAX_SHORT);
+        let email = e.optional("email", email, crate::gallery::MAX_EMAIL);
+        if !email.is_empty() && !crate::gallery::looks_like_email(&email) {
+            e.add("email", "error-email");
+        }
+        e.into_result(UserNames {
+            username,
+            display_name,
+            email,
+        })
     }
 }
 
@@ -272,7 +424,7 @@ impl EndDateChange {
     pub fn parse(end_date: &str, reason: &str) -> Result<EndDateChange, FieldErrors> {
         let mut e = FieldErrors::default();
         let end = parse_date(&mut e, "end_date", end_date, true);
-        let reason = e.required("reason", reason, MAX_REASON);
+        let reason = e.required_lines("reason", reason, MAX_REASON);
         match end {
             Some(end_date) if e.is_empty() => Ok(EndDateChange { end_date, reason }),
             _ => Err(e),
@@ -308,7 +460,7 @@ impl InstanceUpdate {
             },
         };
         let not_relevant_reason =
-            not_relevant_reason.map(|r| e.optional("not_relevant_reason", r, MAX_REASON));
+            not_relevant_reason.map(|r| e.optional_lines("not_relevant_reason", r, MAX_REASON));
         let responsible = responsible.map(|r| e.optional("responsible", r, MAX_SHORT));
         let doer = doer.map(|r| e.optional("doer", r, MAX_SHORT));
         if status == Some(ExecutionStatus::NotRelevant)
@@ -414,6 +566,202 @@ mod tests {
     fn end_date_change_needs_reason() {
         assert!(EndDateChange::parse("2022-10-05", "").is_err());
         assert!(EndDateChange::parse("2022-10-05", "Seneste slutdato").is_ok());
+    }
+
+    #[test]
+    fn spoofing_characters_are_refused_in_every_text_field() {
+        // Right-to-left override in a title, an isolate in a reason, a
+        // zero-width space in the responsible, a BOM in the doer.
+        let mut r = raw();
+        r.title = "Etabler \u{202E}tsurt";
+        r.purpose = "ok";
+        let e = TaskInput::parse(&r).unwrap_err();
+        assert_eq!(e.for_field("title").unwrap().code, "error-invisible-chars");
+        let e = EndDateChange::parse("2026-01-01", "fordi \u{2066}x\u{2069}").unwrap_err();
+        assert_eq!(e.for_field("reason").unwrap().code, "error-invisible-chars");
+        let e = InstanceUpdate::parse(None, None, Some("An\u{200B}ne"), Some("\u{FEFF}Bo"))
+            .unwrap_err();
+        assert_eq!(
+            e.for_field("responsible").unwrap().code,
+            "error-invisible-chars"
+        );
+        assert_eq!(e.for_field("doer").unwrap().code, "error-invisible-chars");
+        let e = ProjectInput::parse("KY\u{200F}", "").unwrap_err();
+        assert_eq!(e.for_field("name").unwrap().code, "error-invisible-chars");
+    }
+
+    #[test]
+    fn user_names_are_checked_like_every_other_text() {
+        let u = UserNames::parse(" anne ", "Anne Ager", "").unwrap();
+        assert_eq!(u.username, "anne");
+        let e = UserNames::parse("an ne", "Anne\u{202E}", "x").unwrap_err();
+        let got: Vec<_> = e.0.iter().map(|e| (e.field, e.code)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("username", "error-username-spaces"),
+                ("display_name", "error-invisible-chars"),
+                ("email", "error-email"),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_from_identity_providers_lose_hidden_characters() {
+        assert_eq!(without_hidden(" Anne\u{202E} Ager\u{200B}\n"), "Anne Ager");
+        assert_eq!(without_hidden("Bo\tBech\u{7}"), "Bo Bech");
+        assert_eq!(without_hidden("Søren 😀"), "Søren 😀");
+        assert_eq!(
+            text_problem(&without_hidden("x\u{2066}y\u{1}z\n"), Lines::One),
+            None
+        );
+    }
+
+    #[test]
+    fn line_breaks_only_where_text_has_lines() {
+        let mut e = FieldErrors::default();
+        e.required("title", "to\nlinjer", 100);
+        e.optional("phase", "a\tb", 100);
+        e.optional_lines("purpose", "to\r\nlinjer\tog tab", 100);
+        let codes: Vec<_> = e.0.iter().map(|e| (e.field, e.code)).collect();
+        assert_eq!(
+            codes,
+            vec![("title", "error-line-break"), ("phase", "error-line-break")]
+        );
+        // A control character is refused in both.
+        let mut e = FieldErrors::default();
+        e.optional_lines("purpose", "a\u{7}b", 100);
+        e.optional("title", "a\u{85}b", 100);
+        assert!(e.0.iter().all(|e| e.code == "error-control-chars"), "{e:?}");
+        assert_eq!(e.0.len(), 2);
+    }
+
+    #[test]
+    fn dates_outside_the_years_udrul_knows_are_refused() {
+        for bad in [
+            "0000-01-01",
+            "-0001-12-31",
+            "1999-12-31",
+            "2101-01-01",
+            "+20255-01-01",
+        ] {
+            let mut r = raw();
+            r.end_date = bad;
+            let e = TaskInput::parse(&r).unwrap_err();
+            let err = e.for_field("end_date").unwrap();
+            assert!(
+                err.code == "error-date-range" || err.code == "error-date",
+                "{bad}: {err:?}"
+            );
+            assert!(EndDateChange::parse(bad, "grund").is_err(), "{bad}");
+        }
+        let mut r = raw();
+        r.end_date = "0000-01-01";
+        assert_eq!(
+            TaskInput::parse(&r)
+                .unwrap_err()
+                .for_field("end_date")
+                .unwrap()
+                .code,
+            "error-date-range"
+        );
+        for good in ["2000-01-01", "2020-03-15", "2100-12-31"] {
+            let mut r = raw();
+            r.end_date = good;
+            r.start_date = "2000-01-01";
+            assert!(TaskInput::parse(&r).is_ok(), "{good}");
+        }
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        const SPOOFS: &[char] = &[
+            '\u{202A}',
+            '\u{202B}',
+            '\u{202C}',
+            '\u{202D}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{061C}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{E0041}',
+        ];
+
+        /// Ordinary text: Danish letters, digits, punctuation, spaces,
+        /// emoji (with the emoji variation selector), other scripts.
+        fn ordinary() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                prop_oneof![
+                    prop::char::range('a', 'z'),
+                    prop::char::range('A', 'Z'),
+                    prop::char::range('0', '9'),
+                    prop::sample::select(vec![
+                        'æ', 'ø', 'å', 'Æ', 'Ø', 'Å', 'é', 'ü', ' ', '.', ',', ';', ':', '-', '–',
+                        '—', '(', ')', '"', '\'', '«', '»', '!', '?', '/', '&', '%', '§', '€', '@',
+                        '#', '😀', '🎉', '👍', '✅', '❤', '\u{FE0F}', 'Ω', 'ж', '中',
+                    ]),
+                ],
+                0..60,
+            )
+            .prop_map(|v| v.into_iter().collect())
+        }
+
+        proptest! {
+            #[test]
+            fn any_text_with_a_spoofing_character_is_refused(
+                before in ordinary(),
+                after in ordinary(),
+                c in prop::sample::select(SPOOFS.to_vec()),
+            ) {
+                // Inside a word (trimming takes whitespace such as U+2028 off the ends).
+                let v = format!("{before}x{c}y{after}");
+                prop_assert_eq!(text_problem(&v, Lines::One), Some("error-invisible-chars"));
+                prop_assert_eq!(text_problem(&v, Lines::Many), Some("error-invisible-chars"));
+                let mut e = FieldErrors::default();
+                e.optional("title", &v, 10_000);
+                prop_assert_eq!(e.0.len(), 1);
+                prop_assert_eq!(e.0[0].code, "error-invisible-chars");
+            }
+
+            #[test]
+            fn any_control_character_is_refused(
+                before in ordinary(),
+                after in ordinary(),
+                c in prop_oneof![
+                    prop::char::range('\u{0}', '\u{8}'),
+                    prop::char::range('\u{B}', '\u{C}'),
+                    prop::char::range('\u{E}', '\u{1F}'),
+                    prop::char::range('\u{7F}', '\u{9F}'),
+                ],
+            ) {
+                let v = format!("{before}x{c}y{after}");
+                prop_assert_eq!(text_problem(&v, Lines::Many), Some("error-control-chars"));
+                prop_assert!(text_problem(&v, Lines::One).is_some());
+            }
+
+            #[test]
+            fn ordinary_text_is_accepted(v in ordinary()) {
+                prop_assert_eq!(text_problem(&v, Lines::One), None);
+                let mut e = FieldErrors::default();
+                let kept = e.optional("title", &v, 10_000);
+                prop_assert!(e.is_empty());
+                prop_assert_eq!(kept, v.trim());
+            }
+        }
     }
 
     #[test]

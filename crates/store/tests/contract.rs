@@ -151,6 +151,7 @@ macro_rules! contract {
 }
 
 contract!(
+    external_logins_keep_no_hidden_characters,
     scim_user_names_are_kept_unique_and_released,
     people_sync_leavers_notices_and_units,
     role_catalogue_rules_and_scope,
@@ -437,6 +438,38 @@ mod cases {
         assert_eq!(s.list_members().await.unwrap().len(), 3);
         assert_eq!(s.get_member(kbh.id).await.unwrap(), Some(kbh));
         assert_eq!(s.get_member(MemberId(fre.id.0 + 1000)).await.unwrap(), None);
+    }
+
+    /// An identity provider's name with a right-to-left override and a
+    /// zero-width space is kept without them (a login cannot show a form
+    /// error, and the name is shown in lists and the audit log).
+    pub async fn external_logins_keep_no_hidden_characters(b: Backend) {
+        let s = &b.store;
+        let m = s
+            .upsert_member(NewMember {
+                code: "101".into(),
+                name: "København".into(),
+                region: "Hovedstaden".into(),
+                network: "Net A".into(),
+            })
+            .await
+            .unwrap();
+        let u = s
+            .external_login(
+                "sub-1",
+                "Anne\u{202E} Ager\u{200B}",
+                "anne@k\u{2060}.dk",
+                m.id,
+            )
+            .await
+            .unwrap();
+        assert_eq!(u.display_name, "Anne Ager");
+        assert_eq!(u.email, "anne@k.dk");
+        let again = s
+            .external_login("sub-1", "Anne \u{2066}Ager", "anne@k.dk", m.id)
+            .await
+            .unwrap();
+        assert_eq!(again.display_name, "Anne Ager");
     }
 
     pub async fn roles_are_ensured_once(b: Backend) {

@@ -1,4 +1,17 @@
 # Fælles tekster: layout, login, fejl, felter, statusser.
+#
+# Ordliste: ét ord pr. begreb i hvert sprog (begreb: dansk → engelsk).
+# Tjekkes af tests/catalogue.rs (forbudte konkurrerende ord).
+#   organisationen, der får opgaver (her kommunerne): medlem → member
+#     (ikke "kommune", "medlem(mer)"; "jeres" kun til medlemmets egne brugere)
+#   central opgave: opgave → task; medlemmets kopi: medlemmets opgave → member's task
+#   sidste dag for opgaven: slutdato → end date (ikke "frist", "deadline")
+#   udført hos medlemmet (udførelsesstatus): fuldført → done
+#   fuldført eller ikke relevant: færdig → settled
+#   opgave, centralt gjort færdig (tilstand): lukket → closed (ikke "afsluttet")
+#   efter slutdatoen og ikke færdig: overskredet → overdue
+#   sendt til medlemmerne: udgivet → published; tilbagetrukket → withdrawn
+#   person med ansvaret: ansvarlig → responsible; den der gør det: udfører → doer
 skip-to-content = Gå til indhold
 nav-label = Hovedmenu
 nav-tasks = Opgaver
@@ -36,8 +49,13 @@ error-task-not-open = Opgaven er ikke åben for ændringer.
 form-errors-title = Der er problemer med formularen
 error-required = skal udfyldes.
 error-too-long = må højst være { $n } tegn.
-error-control-chars = indeholder ugyldige tegn.
+error-control-chars = indeholder kontroltegn, som ikke hører hjemme i tekst.
 error-date = skal være en dato (åååå-mm-dd).
+# Tegn og datoer, der afvises (issue 11): samme kontrol i formularer, API, SCIM og import.
+error-invisible-chars = indeholder usynlige tegn eller tegn, der vender tekstretningen.
+error-line-break = skal stå på én linje uden linjeskift eller tabulator.
+error-date-range = skal ligge mellem 1. januar 2000 og 31. december 2100.
+error-username-spaces = må ikke indeholde mellemrum.
 error-choice = skal være et af de viste valg.
 error-out-of-range = ligger uden for det tilladte interval.
 error-too-many = der er for mange.
@@ -90,7 +108,7 @@ status-paabegyndt = Påbegyndt
 status-fuldfoert = Fuldført
 status-ikke_relevant = Ikke relevant
 overdue = Overskredet
-task-closed-tag = Afsluttet
+task-closed-tag = Lukket
 
 col-task = Opgave
 col-project = Projekt
@@ -100,7 +118,7 @@ col-start-date = Startdato
 col-status = Status
 col-responsible = Ansvarlig
 col-doer = Udfører
-col-member = Kommune
+col-member = Medlem
 col-phase = Fase
 col-target-roles = Målgrupperoller
 col-region = Region
@@ -122,18 +140,19 @@ home-overdue-on-page = { $n ->
     [one] Én er overskredet.
    *[other] { $n } er overskredet.
 }
-home-open-only = Vis kun opgaver, der ikke er afsluttet
+home-open-only = Vis kun opgaver, der hverken er fuldført eller ikke relevante
 home-empty = Der er ingen opgaver her.
-home-table-caption = Kommunens opgaver, kritisk vej og nærmeste slutdato først
+home-table-caption = Medlemmets opgaver, kritisk vej og nærmeste slutdato først
 
 back-to-my-tasks = Tilbage til mine opgaver
 back-to-follow-up = Tilbage til opfølgningen
 task-purpose = Formål
 task-guidance = Vejledning
 instance-status-heading = Jeres status
+instance-status-heading-other = Medlemmets status
 instance-save = Gem status
 instance-saved = Ændringen er gemt.
-instance-task-not-open = Opgaven er afsluttet. Status kan ikke længere ændres.
+instance-task-not-open = Opgaven er lukket. Status kan ikke længere ændres.
 history-heading = Historik
 history-empty = Ingen ændringer endnu.
 history-status-changed = status { $from } → { $to }
@@ -164,7 +183,7 @@ filter-reset = Nulstil filtre
 col-code = Kode
 col-title = Titel
 col-state = Tilstand
-col-member-code = Kommunekode
+col-member-code = Medlemskode
 login-throttled = { $n ->
     [one] For mange mislykkede forsøg. Prøv igen om 1 minut.
    *[other] For mange mislykkede forsøg. Prøv igen om { $n } minutter.

@@ -1,7 +1,7 @@
 # Import af personer og enheder fra organisationssystemet (issue 4).
 gallery-tab-import = Import
 import-title = Importér personer og enheder
-import-intro = Hent kommunens personer eller organisationsenheder fra organisationssystemet (fx FK Organisation) som en CSV- eller Excel-fil. Filen er et fuldt billede: personer og enheder med et id, som filen ikke længere nævner, markeres som fratrådt eller fjernet. Personer og enheder oprettet i hånden uden id røres ikke. Du ser, hvad importen vil gøre, før den gennemføres.
+import-intro = Hent medlemmets personer eller organisationsenheder fra organisationssystemet (fx FK Organisation) som en CSV- eller Excel-fil. Filen er et fuldt billede: personer og enheder med et id, som filen ikke længere nævner, markeres som fratrådt eller fjernet. Personer og enheder oprettet i hånden uden id røres ikke. Du ser, hvad importen vil gøre, før den gennemføres.
 import-upload-heading = Upload en fil
 import-upload = Vis hvad importen vil gøre
 hint-import-file = CSV (semikolon, komma eller tabulator; UTF-8 med eller uden BOM, UTF-16 eller Windows-1252) eller Excel (xlsx). Første række er kolonneoverskrifter. Højst 16 MB og 50.000 rækker.
@@ -68,14 +68,14 @@ import-upload-again = Upload filen igen
 error-import-no-file = vælg en fil.
 error-import-rows = filen har fejl; se listen.
 error-import-upload = Filen kunne ikke modtages. Prøv igen.
-error-import-stale = Kommunens enheder er ændret, siden filen blev uploadet. Upload den igen.
+error-import-stale = Medlemmets enheder er ændret, siden filen blev uploadet. Upload den igen.
 error-import-applied = Importen er allerede gennemført.
 error-import-too-long = er for lang.
 error-import-no-column = kolonnen mangler.
 error-import-duplicate = samme id som række { $n }.
 error-import-unknown-parent = den overordnede enhed er ikke i filen.
 error-import-cycle = enheden ligger under sig selv.
-error-import-unknown-unit = kommunen har ingen enhed med det id (importér enhederne først).
+error-import-unknown-unit = medlemmet har ingen enhed med det id (importér enhederne først).
 error-import-too-many-rows = Filen har for mange rækker (højst 50.000).
 error-import-too-many-columns = Filen har for mange kolonner (højst 200).
 error-import-empty = Filen er tom.

@@ -36,8 +36,13 @@ error-task-not-open = The task is not open for changes.
 form-errors-title = There are problems with the form
 error-required = is required.
 error-too-long = must be at most { $n } characters.
-error-control-chars = contains invalid characters.
+error-control-chars = contains control characters, which do not belong in text.
 error-date = must be a date (yyyy-mm-dd).
+# Characters and dates that are refused (issue 11): one check for forms, API, SCIM and imports.
+error-invisible-chars = contains invisible characters or characters that reverse the direction of text.
+error-line-break = must be one line, without line breaks or tabs.
+error-date-range = must lie between 1 January 2000 and 31 December 2100.
+error-username-spaces = must not contain spaces.
 error-choice = must be one of the choices shown.
 error-out-of-range = is outside the allowed range.
 error-too-many = there are too many.
@@ -131,6 +136,7 @@ back-to-follow-up = Back to the follow-up
 task-purpose = Purpose
 task-guidance = Guidance
 instance-status-heading = Your status
+instance-status-heading-other = The member's status
 instance-save = Save status
 instance-saved = The change is saved.
 instance-task-not-open = The task is closed. Its status can no longer change.
@@ -164,7 +170,7 @@ filter-reset = Clear filters
 col-code = Code
 col-title = Title
 col-state = State
-col-member-code = Municipality code
+col-member-code = Member code
 login-throttled = { $n ->
     [one] Too many failed attempts. Try again in 1 minute.
    *[other] Too many failed attempts. Try again in { $n } minutes.

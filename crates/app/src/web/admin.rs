@@ -241,6 +241,8 @@ pub struct ShowQuery {
     #[serde(default)]
     saved: Option<String>,
     #[serde(default)]
+    unchanged: Option<String>,
+    #[serde(default)]
     created: Option<String>,
     #[serde(default)]
     revoked: Option<String>,
@@ -419,6 +421,8 @@ pub async fn show(
     audit_user_read(&st, &actor, &u).await?;
     let notice = if q.saved.is_some() {
         Some(ctx.t("user-access-saved"))
+    } else if q.unchanged.is_some() {
+        Some(ctx.t("user-access-unchanged"))
     } else if q.created.is_some() {
         Some(ctx.t("robot-created"))
     } else if q.revoked.is_some() {
@@ -488,7 +492,14 @@ pub async fn update_access(
     let Admin { ctx, actor } = admin(a)?;
     let u = managed_user(&st, &actor, id).await?;
     let errors = match parse_access(&actor, &f) {
-        Ok(access) => match st.store.set_user_access(&actor, u.id, access).await {
+        Ok(access) => match st.store.set_user_access(&actor, u.id, access.clone()).await {
+            // The store writes (and audits) nothing when nothing differs; say so.
+            Ok(_)
+                if (u.role, u.member_id, u.active)
+                    == (access.role, access.member_id, access.active) =>
+            {
+                return Ok(Redirect::to(&format!("/admin/users/{id}?unchanged=1")).into_response());
+            }
             Ok(_) => {
                 return Ok(Redirect::to(&format!("/admin/users/{id}?saved=1")).into_response());
             }
@@ -733,16 +744,23 @@ fn valid_robot_username(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// `robot-<member code>-<n>`, the first that is free.
-async fn free_robot_username(st: &AppState, member: &Member) -> AppResult<String> {
+/// `robot-<member code>-`: how every robot username of `member` starts, so
+/// that a robot cannot be named after another member.
+fn robot_prefix(member: &Member) -> String {
     let code: String = member
         .code
         .to_ascii_lowercase()
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect();
+    format!("robot-{code}-")
+}
+
+/// `robot-<member code>-<n>`, the first that is free.
+async fn free_robot_username(st: &AppState, member: &Member) -> AppResult<String> {
+    let prefix = robot_prefix(member);
     for n in 1..1000 {
-        let name = format!("robot-{code}-{n}");
+        let name = format!("{prefix}{n}");
         if st.store.user_by_username(&name).await?.is_none() {
             return Ok(name);
         }
@@ -782,6 +800,16 @@ pub async fn create_robot(
         }
         None => None,
     };
+    // A given username carries the robot's own member's code.
+    if let Some(m) = &member
+        && errs.for_field("username").is_none()
+        && !username.is_empty()
+        && !username
+            .strip_prefix(&robot_prefix(m))
+            .is_some_and(|rest| !rest.is_empty())
+    {
+        errs.add("username", "error-robot-username-member");
+    }
     let member = match member {
         Some(m) if errs.is_empty() => m,
         _ => {

@@ -248,14 +248,64 @@ impl Names {
     }
 }
 
-fn object(e: &AuditEvent) -> String {
-    match e.object_id {
-        Some(id) => format!("{} #{id}", e.object_type),
-        None => e.object_type.clone(),
+impl Names {
+    /// The object in words: its kind ("Opgave") and its name, code and
+    /// title as the entry recorded them (or as they are now, for users and
+    /// members), never a bare "#45"; the id only when no name is known.
+    fn object(&self, ctx: &Ctx, e: &AuditEvent) -> String {
+        let key = format!("object-type-{}", e.object_type);
+        let kind = if ctx.tr.has(&key) {
+            ctx.t(&key)
+        } else {
+            e.object_type.clone()
+        };
+        let Some(id) = e.object_id else {
+            return kind;
+        };
+        let name = match e.object_type.as_str() {
+            "user" => self
+                .users
+                .get(&UserId(id))
+                .map(|u| format!("{} ({})", u.display_name, u.username)),
+            "member" => self.members.get(&MemberId(id)).map(|m| m.name.clone()),
+            _ => None,
+        }
+        .or_else(|| e.after.as_deref().and_then(name_in))
+        .or_else(|| e.before.as_deref().and_then(name_in));
+        match name {
+            Some(n) => format!("{kind}: {n}"),
+            None => format!("{kind} {id}"),
+        }
     }
 }
 
-fn time(e: &AuditEvent) -> String {
+/// The name of an object in its audit JSON: code and title (a task), else
+/// its name, display name or file name.
+fn name_in(json: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    match (text("code"), text("title")) {
+        (Some(c), Some(t)) => Some(format!("{c} {t}")),
+        (None, Some(t)) => Some(t.to_string()),
+        _ => text("name")
+            .or_else(|| text("display_name"))
+            .or_else(|| text("file_name"))
+            .map(str::to_string),
+    }
+}
+
+/// On the page: as people write it, in Copenhagen time.
+fn time(ctx: &Ctx, e: &AuditEvent) -> String {
+    ctx.tr.datetime(e.at)
+}
+
+/// In the CSV export: Copenhagen time that sorts and that spreadsheets read.
+fn csv_time(e: &AuditEvent) -> String {
     e.at.with_timezone(&chrono_tz::Europe::Copenhagen)
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
@@ -312,13 +362,13 @@ pub async fn page(
                 .map(|e| Row {
                     id: e.id,
                     iso: e.at.to_rfc3339(),
-                    when: time(e),
+                    when: time(&ctx, e),
                     actor: names.actor(&ctx, e),
                     robot: e.actor_kind == ActorKind::Robot,
                     member: names.member(e.member_id),
                     action: e.action.clone(),
                     action_label: action_label(&ctx, &e.action),
-                    object: object(e),
+                    object: names.object(&ctx, e),
                     person: names.person(e.person_id),
                     before: e.before.clone(),
                     after: e.after.clone(),
@@ -416,7 +466,7 @@ pub async fn export(
         .map(|e| {
             vec![
                 e.id.to_string(),
-                time(e),
+                csv_time(e),
                 names.actor(&ctx, e),
                 e.actor_kind.as_str().to_string(),
                 e.token_id.map(|t| t.to_string()).unwrap_or_default(),

@@ -303,6 +303,9 @@ pub async fn upload(
     if u.bytes.is_empty() {
         errors.add("file", "error-import-no-file");
     }
+    // The file's name is shown in the list of imports: no spoofing characters
+    // (a right-to-left override makes "x\u{202E}vsc.exe" look like "xexe.csv").
+    errors.optional("file", &u.file_name, 1_000);
     let parsed = match kind {
         Some(k) if errors.is_empty() => parse(&st, &member, k, &u.bytes).await?,
         _ => Err(RowErrors::default()),
@@ -738,6 +741,11 @@ async fn load(st: &AppState, actor: &Actor, id: i64) -> AppResult<(ImportRecord,
         .get_import(ImportId(id))
         .await?
         .ok_or(AppError::NotFound)?;
+    // Another member's import does not exist for the caller (as with every
+    // other member object), so that ids cannot be probed.
+    if !actor.can_read_gallery(record.member_id) {
+        return Err(AppError::NotFound);
+    }
     let member = keepable(st, actor, record.member_id.0).await?;
     Ok((record, member))
 }

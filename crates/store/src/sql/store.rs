@@ -1447,6 +1447,11 @@ impl Store for SqlStore {
         email: &str,
         member: MemberId,
     ) -> StoreResult<User> {
+        // The identity provider's name and address are kept without the
+        // characters every form refuses (a login cannot show a form error).
+        let display_name = udrul_core::input::without_hidden(display_name);
+        let email = udrul_core::input::without_hidden(email);
+        let (display_name, email) = (display_name.as_str(), email.as_str());
         let mut tx = self.begin().await?;
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE external_id = $1")
             .bind(external_id)
@@ -1546,6 +1551,10 @@ impl Store for SqlStore {
         }
         if a.role.needs_member() != a.member_id.is_some() {
             return Err(invalid("member_id", "error-member-role"));
+        }
+        if (old.role, old.member_id, old.active) == (a.role, a.member_id, a.active) {
+            // Nothing to change: nothing written, nothing audited.
+            return Ok(old);
         }
         sqlx::query("UPDATE users SET role = $2, member_id = $3, active = $4 WHERE id = $1")
             .bind(id.0)
