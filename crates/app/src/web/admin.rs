@@ -804,9 +804,9 @@ pub async fn create_robot(
     if let Some(m) = &member
         && errs.for_field("username").is_none()
         && !username.is_empty()
-        && !username
+        && username
             .strip_prefix(&robot_prefix(m))
-            .is_some_and(|rest| !rest.is_empty())
+            .is_none_or(str::is_empty)
     {
         errs.add("username", "error-robot-username-member");
     }
