@@ -508,7 +508,6 @@ mod tests {
                 .unwrap()
             })
         };
-        use std::io::Write as _;
         let t = read_table(&far("GR1048576")).unwrap();
         assert_eq!(t.headers, ["Navn", "E-mail"]);
         assert_eq!(t.rows.len(), 1);
@@ -527,7 +526,6 @@ mod tests {
     /// whether or not the archive declares its true size.
     #[test]
     fn a_zip_bomb_is_stopped_at_the_unpacked_limit() {
-        use std::io::Write as _;
         let row = r#"<row><c t="inlineStr"><is><t> </t></is></c></row>"#.repeat(1_000);
         let rows_needed = (MAX_UNPACKED_BYTES as usize / row.len()) + 2;
         let bomb = xlsx_with_sheet(|w| {
@@ -569,7 +567,6 @@ mod tests {
     /// the old dense reader gave them, in any order the XML lists them.
     #[test]
     fn xlsx_rows_in_any_order_and_columns_from_the_first_used() {
-        use std::io::Write as _;
         let f = xlsx_with_sheet(|w| {
             write!(
                 w,
