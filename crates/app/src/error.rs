@@ -72,6 +72,13 @@ impl IntoResponse for AppError {
             }
         };
         let mut res = (status, key).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Busy (a queue of heavy work) or the database away: try later.
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
         res.extensions_mut().insert(ErrorPage { status, key });
         res
     }

@@ -18,6 +18,21 @@ pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// Most columns a file may have.
 const MAX_COLUMNS: usize = 200;
 
+/// Longest cell, in bytes: far more than any field we keep (those have
+/// their own, shorter limits), so that only a file built to hurt meets it.
+pub const MAX_CELL_BYTES: usize = 32 * 1024;
+
+fn cell_too_long(row: u32) -> RowErrors {
+    let mut e = RowErrors::default();
+    e.push(udrul_core::import::RowError {
+        row,
+        column: None,
+        code: "error-import-cell-too-long",
+        other_row: None,
+    });
+    e
+}
+
 /// The table in `bytes`, or why the file cannot be read at all (as the
 /// error of row 0).
 pub fn read_table(bytes: &[u8]) -> Result<Table, RowErrors> {
@@ -163,10 +178,13 @@ fn read_csv(text: &str) -> Result<Table, RowErrors> {
             }
             None => line_before,
         };
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
-        if cells.len() > MAX_COLUMNS {
+        if record.len() > MAX_COLUMNS {
             return Err(RowErrors::file("error-import-too-many-columns"));
         }
+        if record.iter().any(|c| c.len() > MAX_CELL_BYTES) {
+            return Err(cell_too_long(line));
+        }
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
         if is_blank(&cells) {
             continue;
         }
@@ -221,45 +239,125 @@ fn excel_date(serial: f64) -> String {
     }
 }
 
-/// The first sheet with anything in it.
+/// Most bytes all the parts of an XLSX file may unpack to, counted as they
+/// are inflated (the sizes a zip declares can lie). A 50,000-row export
+/// unpacks to some 20 MB; a zip bomb is stopped here after a fraction of a
+/// second, before any XML is parsed.
+pub const MAX_UNPACKED_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Most bytes the shared strings (every text cell's text, read into memory
+/// whole when the workbook is opened) may unpack to.
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Most parts (files) an XLSX archive may hold; Excel writes a dozen.
+const MAX_PARTS: usize = 1_000;
+
+/// Inflates every part of the archive once, counting the bytes that come
+/// out, and refuses the file when they pass the limits: so that calamine,
+/// which reads the same bytes afterwards, never meets a bomb.
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), RowErrors> {
+    use std::io::Read;
+    let bad = || RowErrors::file("error-import-bad-xlsx");
+    let too_big = || RowErrors::file("error-import-unpacked-too-large");
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| bad())?;
+    if zip.len() > MAX_PARTS {
+        return Err(bad());
+    }
+    let mut left = MAX_UNPACKED_BYTES;
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(|_| bad())?;
+        let shared = part
+            .name()
+            .map_err(|_| bad())?
+            .ends_with("sharedStrings.xml");
+        let limit = if shared {
+            MAX_SHARED_STRINGS_BYTES.min(left)
+        } else {
+            left
+        };
+        // What the archive declares is checked first (cheap), then what
+        // inflating actually gives.
+        if part.size() > limit {
+            return Err(too_big());
+        }
+        let got =
+            std::io::copy(&mut part.take(limit + 1), &mut std::io::sink()).map_err(|_| bad())?;
+        if got > limit {
+            return Err(too_big());
+        }
+        left -= got;
+    }
+    Ok(())
+}
+
+/// The first sheet with anything in it, read cell by cell: the rows are
+/// kept as they come (a cell far out costs one cell, not a grid up to it),
+/// and reading stops as soon as a limit is passed.
 fn read_xlsx(bytes: &[u8]) -> Result<Table, RowErrors> {
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|_| RowErrors::file("error-import-bad-xlsx"))?;
+    use std::collections::BTreeMap;
+    let bad = || RowErrors::file("error-import-bad-xlsx");
+    check_unpacked_size(bytes)?;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|_| bad())?;
     let names = book.sheet_names().to_vec();
     for name in names {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|_| RowErrors::file("error-import-bad-xlsx"))?;
-        if range.is_empty() {
-            continue;
-        }
-        if range.width() > MAX_COLUMNS {
-            return Err(RowErrors::file("error-import-too-many-columns"));
-        }
-        // Row numbers as Excel shows them: the range may start below row 1.
-        let first_row = range.start().map(|(r, _)| r).unwrap_or(0) + 1;
-        let mut table = Table::default();
-        let mut have_header = false;
-        for (i, row) in range.rows().enumerate() {
-            let cells: Vec<String> = row.iter().map(cell_text).collect();
-            if is_blank(&cells) {
+        let mut cells = book.worksheet_cells_reader(&name).map_err(|_| bad())?;
+        // Non-blank cells by row (a file may give rows in any order), and
+        // the columns they span.
+        let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
+        let (mut min_col, mut max_col) = (u32::MAX, 0u32);
+        while let Some(cell) = cells.next_cell().map_err(|_| bad())? {
+            let (row, col) = cell.get_position();
+            let text = cell_text(&Data::from(cell.get_value().clone()));
+            if text.trim().is_empty() {
                 continue;
             }
-            let number = first_row + i as u32;
+            if text.len() > MAX_CELL_BYTES {
+                return Err(cell_too_long(row + 1));
+            }
+            min_col = min_col.min(col);
+            max_col = max_col.max(col);
+            if (max_col - min_col) as usize >= MAX_COLUMNS {
+                return Err(RowErrors::file("error-import-too-many-columns"));
+            }
+            let row_cells = rows.entry(row).or_default();
+            // (More cells than columns: the same cell given again and again.)
+            if row_cells.len() >= MAX_COLUMNS {
+                return Err(RowErrors::file("error-import-too-many-columns"));
+            }
+            row_cells.push((col, text));
+            // The header and MAX_ROWS data rows.
+            if rows.len() > udrul_core::import::MAX_ROWS + 1 {
+                return Err(RowErrors::file("error-import-too-many-rows"));
+            }
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        let mut table = Table::default();
+        let mut have_header = false;
+        for (row, row_cells) in rows {
+            // Columns from the first one used, as Excel's used range has
+            // them; a row ends at its last non-blank cell.
+            let width = row_cells
+                .iter()
+                .map(|(c, _)| (c - min_col) as usize + 1)
+                .max()
+                .unwrap_or(0);
+            let mut out = vec![String::new(); width];
+            for (c, text) in row_cells {
+                out[(c - min_col) as usize] = text;
+            }
+            // Row numbers as Excel shows them.
+            let number = row + 1;
             if have_header {
-                table.rows.push((number, cells));
-                if table.rows.len() > udrul_core::import::MAX_ROWS {
-                    return Err(RowErrors::file("error-import-too-many-rows"));
-                }
+                table.rows.push((number, out));
             } else {
                 table.header_row = number;
-                table.headers = cells;
+                table.headers = out;
                 have_header = true;
             }
         }
-        if have_header {
-            return Ok(table);
-        }
+        return Ok(table);
     }
     Err(RowErrors::file("error-import-empty"))
 }
@@ -358,5 +456,155 @@ mod tests {
         assert_eq!(t.header_row, 3);
         assert_eq!(t.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [4, 6]);
         assert_eq!(cells(&t)[0], ["Anne", "33669900"]);
+    }
+
+    /// An XLSX file as `rust_xlsxwriter` writes it, with the first sheet's
+    /// XML replaced by what `sheet` writes (in chunks, so that a sheet of
+    /// hundreds of megabytes never sits in memory).
+    fn xlsx_with_sheet(sheet: impl FnOnce(&mut dyn std::io::Write)) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet().write(0, 0, "Navn").unwrap();
+        let plain = book.save_to_buffer().unwrap();
+        let mut from = zip::ZipArchive::new(Cursor::new(plain)).unwrap();
+        let mut to = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(1));
+        let mut sheet = Some(sheet);
+        for i in 0..from.len() {
+            let mut part = from.by_index(i).unwrap();
+            let name = part.name().unwrap().to_string();
+            to.start_file(name.as_str(), opts).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                (sheet.take().unwrap())(&mut to);
+            } else {
+                let mut body = Vec::new();
+                part.read_to_end(&mut body).unwrap();
+                to.write_all(&body).unwrap();
+            }
+        }
+        to.finish().unwrap().into_inner()
+    }
+
+    const SHEET_START: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#;
+    const SHEET_END: &str = "</sheetData></worksheet>";
+    const HEADERS: &str = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Navn</t></is></c><c r="B1" t="inlineStr"><is><t>E-mail</t></is></c></row>"#;
+
+    /// Headers in A1:B1 and one cell at the far corner asked the old
+    /// reader for a dense grid of rows x columns (gigabytes): now the far
+    /// cell costs one cell, and a corner past the column limit is refused
+    /// before anything is built.
+    #[test]
+    fn a_far_cell_costs_one_cell() {
+        let far = |cell: &str| {
+            let cell = cell.to_string();
+            xlsx_with_sheet(move |w| {
+                write!(
+                    w,
+                    r#"{SHEET_START}{HEADERS}<row r="1048576"><c r="{cell}"><v>7</v></c></row>{SHEET_END}"#
+                )
+                .unwrap()
+            })
+        };
+        let t = read_table(&far("GR1048576")).unwrap();
+        assert_eq!(t.headers, ["Navn", "E-mail"]);
+        assert_eq!(t.rows.len(), 1);
+        let (number, cells) = &t.rows[0];
+        assert_eq!(*number, 1_048_576);
+        assert_eq!(cells.len(), MAX_COLUMNS);
+        assert_eq!(cells[MAX_COLUMNS - 1], "7");
+        assert_eq!(
+            read_table(&far("XFD1048576")).unwrap_err().errors[0].code,
+            "error-import-too-many-columns"
+        );
+    }
+
+    /// A sheet that unpacks past the limit (rows without `r=`, blank so
+    /// that no row limit stops them) is refused while it is inflated,
+    /// whether or not the archive declares its true size.
+    #[test]
+    fn a_zip_bomb_is_stopped_at_the_unpacked_limit() {
+        let row = r#"<row><c t="inlineStr"><is><t> </t></is></c></row>"#.repeat(1_000);
+        let rows_needed = (MAX_UNPACKED_BYTES as usize / row.len()) + 2;
+        let bomb = xlsx_with_sheet(|w| {
+            write!(w, "{SHEET_START}{HEADERS}").unwrap();
+            for _ in 0..rows_needed {
+                w.write_all(row.as_bytes()).unwrap();
+            }
+            write!(w, "{SHEET_END}").unwrap();
+        });
+        assert!(bomb.len() < MAX_FILE_BYTES, "{}", bomb.len());
+        assert_eq!(
+            read_table(&bomb).unwrap_err().errors[0].code,
+            "error-import-unpacked-too-large"
+        );
+        // The same archive claiming small sizes for every part.
+        let mut lying = bomb.clone();
+        let mut i = 0;
+        while i + 30 < lying.len() {
+            let at = if lying[i..].starts_with(b"PK\x03\x04") {
+                Some(i + 22)
+            } else if lying[i..].starts_with(b"PK\x01\x02") {
+                Some(i + 24)
+            } else {
+                None
+            };
+            if let Some(at) = at {
+                lying[at..at + 4].copy_from_slice(&1_000u32.to_le_bytes());
+            }
+            i += 1;
+        }
+        let code = read_table(&lying).unwrap_err().errors[0].code;
+        assert!(
+            ["error-import-unpacked-too-large", "error-import-bad-xlsx"].contains(&code),
+            "{code}"
+        );
+    }
+
+    /// The header and data rows of a sheet read cell by cell come out as
+    /// the old dense reader gave them, in any order the XML lists them.
+    #[test]
+    fn xlsx_rows_in_any_order_and_columns_from_the_first_used() {
+        let f = xlsx_with_sheet(|w| {
+            write!(
+                w,
+                r#"{SHEET_START}<row r="5"><c r="C5" t="inlineStr"><is><t>Bo</t></is></c></row><row r="2"><c r="B2" t="inlineStr"><is><t>Navn</t></is></c><c r="D2" t="inlineStr"><is><t>Titel</t></is></c></row><row r="3"><c r="B3" t="inlineStr"><is><t>Anne</t></is></c><c r="C3"><v>12</v></c></row>{SHEET_END}"#
+            )
+            .unwrap()
+        });
+        let t = read_table(&f).unwrap();
+        assert_eq!(t.header_row, 2);
+        assert_eq!(t.headers, ["Navn", "", "Titel"]);
+        assert_eq!(t.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(cells(&t), [vec!["Anne", "12"], vec!["", "Bo"]]);
+    }
+
+    /// CSV is checked while it is read: columns, then cell length, then
+    /// rows, each stopping the reading with the row to blame.
+    #[test]
+    fn csv_limits_stop_the_reading() {
+        let wide = format!("{}\n", vec!["h"; MAX_COLUMNS + 1].join(";"));
+        assert_eq!(
+            read_table(wide.as_bytes()).unwrap_err().errors[0].code,
+            "error-import-too-many-columns"
+        );
+        let long = format!("navn;email\nBo;{}\n", "x".repeat(MAX_CELL_BYTES + 1));
+        let e = read_table(long.as_bytes()).unwrap_err();
+        assert_eq!(
+            (e.errors[0].row, e.errors[0].code),
+            (2, "error-import-cell-too-long")
+        );
+        let many = format!("navn\n{}", "x\n".repeat(udrul_core::import::MAX_ROWS + 1));
+        assert_eq!(
+            read_table(many.as_bytes()).unwrap_err().errors[0].code,
+            "error-import-too-many-rows"
+        );
+        let ok = format!("navn\n{}", "x\n".repeat(udrul_core::import::MAX_ROWS));
+        assert_eq!(
+            read_table(ok.as_bytes()).unwrap().rows.len(),
+            udrul_core::import::MAX_ROWS
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod csrf;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod heavy;
 pub mod i18n;
 pub mod import;
 pub mod limits;

@@ -838,6 +838,29 @@ async fn bad_task_input_is_refused(app: TestApp) {
         .await;
         problem(&res, StatusCode::BAD_REQUEST, "malformed-body");
     }
+    // JSON nested far past serde_json's recursion limit (128), wherever
+    // the nesting is: a problem (400 syntax, or 422 where the shape is
+    // refused first), never a stack overflow.
+    let deep =
+        |open: &str, close: &str, n: usize| format!("{}1{}", open.repeat(n), close.repeat(n));
+    for bad in [
+        deep("[", "]", 100_000),
+        deep("{\"a\":", "}", 20_000),
+        format!("{{\"title\": {}}}", deep("[", "]", 100_000)),
+        format!("{{\"unknown\": {}}}", deep("{\"a\":", "}", 20_000)),
+    ] {
+        let res = raw(
+            &app,
+            "POST",
+            "/api/v1/tasks",
+            Some(&staff),
+            Some("application/json"),
+            &bad,
+        )
+        .await;
+        assert!(matches!(res.status.as_u16(), 400 | 422), "{}", res.text());
+        assert_eq!(res.header("content-type"), Some(PROBLEM));
+    }
     let res = raw(
         &app,
         "POST",

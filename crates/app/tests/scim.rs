@@ -1198,3 +1198,114 @@ async fn members_are_isolated(app: TestApp) {
     assert_eq!(before, after);
 }
 each_backend!(scim_isolation, members_are_isolated);
+
+/// Hostile filters and paths: nested far past any identity provider's
+/// (parentheses, `not (`, value paths), or long chains of terms. Each is a
+/// 400 `invalidFilter`/`invalidPath`, not a stack overflow that aborts the
+/// process, and the portal answers normally afterwards (issue 11).
+async fn hostile_filters_are_refused(app: TestApp) {
+    let token = people_writer(&app).await;
+    let id = make_user(&app, &token, 1).await;
+    let balanced = |open: &str, close: &str, n: usize| {
+        format!("{}userName pr{}", open.repeat(n), close.repeat(n))
+    };
+    let chain = |n: usize| vec!["userName pr"; n].join(" and ");
+    let filters = [
+        // Unclosed: the parser descends all the way before it fails.
+        "(".repeat(1_990),
+        balanced("(", ")", 990),
+        "not (".repeat(399),
+        balanced("not (", ")", 330),
+        "emails[".repeat(280),
+        format!("{}x eq \"1\"", "emails[".repeat(280)),
+        // Too many terms (a deep tree for the evaluator).
+        vec!["a pr"; 220].join(" and "),
+        vec!["a pr"; 240].join(" or "),
+        // Longer than the limit.
+        "(".repeat(5_000),
+        // (A URI longer than 64 KiB is refused before any handler.)
+        "(".repeat(20_000),
+        balanced("(", ")", 5_000),
+    ];
+    for f in &filters {
+        for resource in ["Users", "Groups"] {
+            let r = scim(
+                &app,
+                "GET",
+                &format!("/scim/v2/{resource}?filter={}", q(f)),
+                &token,
+                None,
+            )
+            .await;
+            assert_scim_error(&r, 400, Some("invalidFilter"));
+        }
+    }
+    // A PATCH path nested past the limit.
+    for path in [
+        "emails[".repeat(280),
+        format!(
+            "emails[{}type eq \"work\"{}]",
+            "(".repeat(985),
+            ")".repeat(985)
+        ),
+    ] {
+        let ops = patch_ops(json!([{"op": "Replace", "path": path, "value": "x"}]));
+        let r = scim(
+            &app,
+            "PATCH",
+            &format!("/scim/v2/Users/{id}"),
+            &token,
+            Some(ops),
+        )
+        .await;
+        assert_scim_error(&r, 400, Some("invalidPath"));
+    }
+    // Nesting and terms within the limits still work.
+    for f in [
+        balanced("(", ")", 20),
+        balanced("not (not (", "))", 8),
+        chain(40),
+        format!(
+            "emails[{}type eq \"work\"{}]",
+            "(".repeat(20),
+            ")".repeat(20)
+        ),
+    ] {
+        let r = scim(
+            &app,
+            "GET",
+            &format!("/scim/v2/Users?filter={}", q(&f)),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{f}: {}", r.text());
+    }
+    // JSON bodies nested past serde_json's limit are syntax errors.
+    for body in [
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+        format!(
+            "{{\"userName\": \"n@x.dk\", \"displayName\": {}1{}}}",
+            "{\"a\":".repeat(20_000),
+            "}".repeat(20_000)
+        ),
+    ] {
+        let req = Request::post("/scim/v2/Users")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/scim+json")
+            .body(Body::from(body))
+            .unwrap();
+        assert_scim_error(&app.send(req).await, 400, Some("invalidSyntax"));
+    }
+    let r = scim(
+        &app,
+        "GET",
+        "/scim/v2/Users?filter=userName%20pr",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["totalResults"], json!(1));
+}
+each_backend!(scim_hostile_filters, hostile_filters_are_refused);

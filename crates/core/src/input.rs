@@ -13,6 +13,49 @@ pub const MAX_TITLE: usize = 200;
 pub const MAX_SHORT: usize = 200;
 pub const MAX_PURPOSE: usize = 4_000;
 pub const MAX_GUIDANCE: usize = 20_000;
+/// Deepest nesting of quotes and lists that guidance may have on one line
+/// (`> > - 1.`): rendering nested blocks costs more per level, and 19,000
+/// nested quotes in 20,000 characters cost a second a view (issue 11).
+pub const MAX_GUIDANCE_NESTING: usize = 12;
+
+/// The most Markdown containers (quotes `>`, list items `-`, `*`, `+`,
+/// `1.`, `1)`) any one line opens at its start. Nesting by indentation
+/// alone is bounded by the length limit (each level costs two more spaces
+/// on every line), so the markers are what can nest deeply and cheaply.
+pub fn markdown_nesting(text: &str) -> usize {
+    text.lines()
+        .map(|line| {
+            let mut depth = 0;
+            let mut rest = line.trim_start();
+            loop {
+                if let Some(r) = rest.strip_prefix('>') {
+                    rest = r.trim_start();
+                } else if let Some(r) = rest
+                    .strip_prefix(['-', '*', '+'])
+                    .filter(|r| r.is_empty() || r.starts_with([' ', '\t']))
+                {
+                    rest = r.trim_start();
+                } else {
+                    let digits =
+                        rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                    let after = &rest[digits..];
+                    match after.strip_prefix(['.', ')']) {
+                        Some(r)
+                            if (1..=9).contains(&digits)
+                                && (r.is_empty() || r.starts_with([' ', '\t'])) =>
+                        {
+                            rest = r.trim_start();
+                        }
+                        _ => break,
+                    }
+                }
+                depth += 1;
+            }
+            depth
+        })
+        .max()
+        .unwrap_or(0)
+}
 pub const MAX_REASON: usize = 1_000;
 pub const MAX_ROLES: usize = 20;
 pub const MAX_PROJECT_DESCRIPTION: usize = 4_000;
@@ -272,6 +315,13 @@ impl TaskInput {
         let title = e.required("title", raw.title, MAX_TITLE);
         let purpose = e.optional_lines("purpose", raw.purpose, MAX_PURPOSE);
         let guidance = e.optional_lines("guidance", raw.guidance, MAX_GUIDANCE);
+        if markdown_nesting(&guidance) > MAX_GUIDANCE_NESTING {
+            e.0.push(FieldError {
+                field: "guidance",
+                code: "error-guidance-nesting",
+                limit: Some(MAX_GUIDANCE_NESTING),
+            });
+        }
         let task_type = match TaskType::parse(raw.task_type.trim()) {
             Some(t) => Some(t),
             None => {
@@ -505,6 +555,43 @@ mod tests {
         let t = TaskInput::parse(&raw()).unwrap();
         assert_eq!(t.target_roles, vec!["Infrastrukturansvarlig"]);
         assert_eq!(t.task_type, TaskType::CriticalPath);
+    }
+
+    #[test]
+    fn guidance_nested_too_deeply_is_refused() {
+        assert_eq!(markdown_nesting("tekst\n> citat\n- punkt"), 1);
+        assert_eq!(markdown_nesting("> - 1. > x"), 4);
+        assert_eq!(markdown_nesting("-x\n1.5 kg\n**fed**\n#1. x"), 0);
+        assert_eq!(markdown_nesting(&">".repeat(19_000)), 19_000);
+        for (guidance, ok) in [
+            ("> ".repeat(MAX_GUIDANCE_NESTING) + "x", true),
+            ("> ".repeat(MAX_GUIDANCE_NESTING + 1) + "x", false),
+            ("- ".repeat(MAX_GUIDANCE_NESTING + 1) + "x", false),
+            (">".repeat(19_000), false),
+            (
+                "## Trin\n\n1. Bestil\n   - ruter\n     > bemærk".to_string(),
+                true,
+            ),
+        ] {
+            let r = RawTask {
+                guidance: &guidance,
+                ..raw()
+            };
+            match TaskInput::parse(&r) {
+                Ok(_) => assert!(ok, "{guidance}"),
+                Err(e) => {
+                    assert!(!ok, "{guidance}: {e:?}");
+                    assert_eq!(
+                        e.0,
+                        [FieldError {
+                            field: "guidance",
+                            code: "error-guidance-nesting",
+                            limit: Some(MAX_GUIDANCE_NESTING),
+                        }]
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -92,3 +92,7 @@ gallery-notice-dismissed = Beskeden er fjernet.
 change-source-manual = i hånden
 change-source-import = import af fil
 change-source-scim = SCIM fra identitetsudbyderen
+
+## Issue 11: limits on what a file may unpack to.
+error-import-unpacked-too-large = Excel-filen fylder for meget udpakket (over 128 MB). Del den op, eller gem den som CSV.
+error-import-cell-too-long = en celle er for lang (højst 32.768 tegn).

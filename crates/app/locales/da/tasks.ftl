@@ -152,3 +152,6 @@ follow-up-export-csv = Hent listen som CSV
 follow-up-export-xlsx = Hent listen som Excel-regneark (XLSX)
 follow-up-file-prefix = opfoelgning
 error-follow-up-not-published = Der er kun opfølgning på udgivne og lukkede opgaver.
+
+## Issue 11: guidance nested too deeply.
+error-guidance-nesting = må højst have citater og lister { $n } niveauer inde i hinanden.

@@ -92,3 +92,7 @@ gallery-notice-dismissed = The notice is gone.
 change-source-manual = by hand
 change-source-import = file import
 change-source-scim = SCIM from the identity provider
+
+## Issue 11: limits on what a file may unpack to.
+error-import-unpacked-too-large = The Excel file is too large unpacked (over 128 MB). Split it, or save it as CSV.
+error-import-cell-too-long = a cell is too long (at most 32,768 characters).

@@ -152,3 +152,6 @@ follow-up-export-csv = Download the list as CSV
 follow-up-export-xlsx = Download the list as an Excel spreadsheet (XLSX)
 follow-up-file-prefix = follow-up
 error-follow-up-not-published = Only published and closed tasks have a follow-up.
+
+## Issue 11: guidance nested too deeply.
+error-guidance-nesting = may nest quotes and lists at most { $n } levels deep.

@@ -211,12 +211,33 @@ fn tokens(s: &str) -> Result<Vec<Tok>, ParseError> {
     Ok(out)
 }
 
+/// The deepest nesting of parentheses, `not (` and value paths `[...]`
+/// we read. The parser descends once per level, so this bounds its stack
+/// (and that of `matches` and of dropping the tree); identity providers
+/// nest two or three levels.
+pub const MAX_DEPTH: usize = 32;
+
+/// The most comparisons (and `pr` tests) one filter may hold: `and`/`or`
+/// chains make a tree as deep as they are long.
+pub const MAX_TERMS: usize = 100;
+
 struct Parser {
     toks: Vec<Tok>,
     at: usize,
+    depth: usize,
+    terms: usize,
 }
 
 impl Parser {
+    fn new(toks: Vec<Tok>) -> Parser {
+        Parser {
+            toks,
+            at: 0,
+            depth: 0,
+            terms: 0,
+        }
+    }
+
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.at)
     }
@@ -229,6 +250,20 @@ impl Parser {
 
     fn keyword(&self, k: &str) -> bool {
         matches!(self.peek(), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(k))
+    }
+
+    /// A nested `or` (inside `(`, `not (` or `[`), checked against
+    /// `MAX_DEPTH` before descending.
+    fn nested(&mut self) -> Result<Filter, ParseError> {
+        if self.depth >= MAX_DEPTH {
+            return err(format!(
+                "the filter is nested more than {MAX_DEPTH} levels deep"
+            ));
+        }
+        self.depth += 1;
+        let f = self.or();
+        self.depth -= 1;
+        f
     }
 
     fn or(&mut self) -> Result<Filter, ParseError> {
@@ -255,7 +290,7 @@ impl Parser {
             if self.next() != Some(Tok::Open) {
                 return err("\"not\" must be followed by \"(\"");
             }
-            let inner = self.or()?;
+            let inner = self.nested()?;
             if self.next() != Some(Tok::Close) {
                 return err("a \"(\" is not closed");
             }
@@ -263,7 +298,7 @@ impl Parser {
         }
         match self.next() {
             Some(Tok::Open) => {
-                let inner = self.or()?;
+                let inner = self.nested()?;
                 if self.next() != Some(Tok::Close) {
                     return err("a \"(\" is not closed");
                 }
@@ -273,7 +308,7 @@ impl Parser {
                 let path = AttrPath::parse(&w)?;
                 if self.peek() == Some(&Tok::LBracket) {
                     self.at += 1;
-                    let inner = self.or()?;
+                    let inner = self.nested()?;
                     if self.next() != Some(Tok::RBracket) {
                         return err("a \"[\" is not closed");
                     }
@@ -303,6 +338,10 @@ impl Parser {
     }
 
     fn comparison(&mut self, path: AttrPath) -> Result<Filter, ParseError> {
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return err(format!("the filter has more than {MAX_TERMS} terms"));
+        }
         let Some(Tok::Word(op)) = self.next() else {
             return err(format!("\"{}\" needs an operator", path.attr));
         };
@@ -336,10 +375,7 @@ pub fn parse_filter(s: &str) -> Result<Filter, ParseError> {
     if s.len() > MAX_FILTER {
         return err("the filter is too long");
     }
-    let mut p = Parser {
-        toks: tokens(s)?,
-        at: 0,
-    };
+    let mut p = Parser::new(tokens(s)?);
     let f = p.or()?;
     match p.peek() {
         None => Ok(f),
@@ -352,7 +388,7 @@ pub fn parse_path(s: &str) -> Result<PatchPath, ParseError> {
         return err("the path is too long");
     }
     let toks = tokens(s)?;
-    let mut p = Parser { toks, at: 0 };
+    let mut p = Parser::new(toks);
     let Some(Tok::Word(w)) = p.next() else {
         return err(format!("\"{s}\" is not a path"));
     };
@@ -364,7 +400,7 @@ pub fn parse_path(s: &str) -> Result<PatchPath, ParseError> {
     };
     if p.peek() == Some(&Tok::LBracket) {
         p.at += 1;
-        out.filter = Some(p.or()?);
+        out.filter = Some(p.nested()?);
         if p.next() != Some(Tok::RBracket) {
             return err("a \"[\" is not closed");
         }
@@ -641,5 +677,83 @@ mod tests {
         assert_eq!(required_eq(&f, "username"), Some("a"));
         let f = parse_filter(r#"userName eq "a" or id eq "2""#).unwrap();
         assert_eq!(required_eq(&f, "userName"), None);
+    }
+
+    #[test]
+    fn nesting_and_terms_are_bounded() {
+        let nest = |n: usize| format!("{}a pr{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse_filter(&nest(MAX_DEPTH)).is_ok());
+        assert!(parse_filter(&nest(MAX_DEPTH + 1)).is_err());
+        let nots = |n: usize| format!("{}a pr{}", "not (".repeat(n), ")".repeat(n));
+        assert!(parse_filter(&nots(MAX_DEPTH)).is_ok());
+        assert!(parse_filter(&nots(MAX_DEPTH + 1)).is_err());
+        let paths = |n: usize| format!("{}a pr{}", "e[".repeat(n), "]".repeat(n));
+        assert!(parse_filter(&paths(MAX_DEPTH)).is_ok());
+        assert!(parse_filter(&paths(MAX_DEPTH + 1)).is_err());
+        assert!(parse_path(&format!("e[{}]", paths(MAX_DEPTH))).is_err());
+        let chain = |n: usize| vec!["a pr"; n].join(" and ");
+        assert!(parse_filter(&chain(MAX_TERMS)).is_ok());
+        assert!(parse_filter(&chain(MAX_TERMS + 1)).is_err());
+        assert!(parse_filter(&"(".repeat(MAX_FILTER)).is_err());
+    }
+
+    /// The depth of a parsed tree.
+    fn depth(f: &Filter) -> usize {
+        match f {
+            Filter::And(a, b) | Filter::Or(a, b) => 1 + depth(a).max(depth(b)),
+            Filter::Not(a) | Filter::ValuePath { filter: a, .. } => 1 + depth(a),
+            Filter::Compare { .. } | Filter::Present(_) => 1,
+        }
+    }
+
+    mod hostile {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Pieces of filters, put together in any order and number.
+        fn piece() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("(".to_string()),
+                Just(")".to_string()),
+                Just("[".to_string()),
+                Just("]".to_string()),
+                Just("not (".to_string()),
+                Just(" and ".to_string()),
+                Just(" or ".to_string()),
+                Just("userName pr".to_string()),
+                Just("emails[".to_string()),
+                Just("type eq \"work\"".to_string()),
+                Just(".value eq 1".to_string()),
+                Just("\"\\\"".to_string()),
+                Just(" ".to_string()),
+                "[ -~]{0,4}",
+                (1usize..3_000).prop_map(|n| "(".repeat(n)),
+                (1usize..600).prop_map(|n| "not (".repeat(n)),
+                (1usize..500).prop_map(|n| "a pr and ".repeat(n)),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Whatever comes, parsing answers (no panic, no overflow) and
+            /// what it accepts is within the limits.
+            #[test]
+            fn parse_never_panics_and_stays_bounded(
+                pieces in proptest::collection::vec(piece(), 0..40)
+            ) {
+                let s: String = pieces.concat();
+                if let Ok(f) = parse_filter(&s) {
+                    prop_assert!(s.len() <= MAX_FILTER);
+                    prop_assert!(depth(&f) <= MAX_DEPTH + MAX_TERMS + 1);
+                    let _ = matches(&f, &user());
+                }
+                if let Ok(p) = parse_path(&s)
+                    && let Some(f) = &p.filter
+                {
+                    prop_assert!(depth(f) <= MAX_DEPTH + MAX_TERMS + 1);
+                }
+            }
+        }
     }
 }

@@ -252,33 +252,35 @@ async fn read_upload(mut mp: Multipart) -> AppResult<Upload> {
 }
 
 /// The file's rows, or every error in it, checked against the member as
-/// it is now (a people file may only name units the member has).
+/// it is now (a people file may only name units the member has). Reading
+/// and checking the file is CPU work: it runs on the blocking pool behind
+/// `heavy`'s limit, never on the async threads.
 async fn parse(
     st: &AppState,
     member: &Member,
     kind: ImportKind,
     bytes: &[u8],
 ) -> AppResult<Result<ImportRows, RowErrors>> {
-    let table = match crate::import::read_table(bytes) {
-        Ok(t) => t,
-        Err(e) => return Ok(Err(e)),
+    let known = match kind {
+        ImportKind::People => Some((
+            st.store.list_people(member.id).await?,
+            st.store.list_org_units(member.id).await?,
+        )),
+        ImportKind::OrgUnits => None,
     };
-    Ok(match kind {
-        ImportKind::People => match import::people_rows(&table) {
-            Ok((rows, _)) => {
-                let people = st.store.list_people(member.id).await?;
-                let units = st.store.list_org_units(member.id).await?;
-                match import::plan_people(&people, &units, &rows) {
-                    Ok(_) => Ok(ImportRows::People(rows)),
-                    Err(e) => Err(e),
-                }
+    let bytes = bytes.to_vec();
+    crate::heavy::run(move || {
+        let table = crate::import::read_table(&bytes)?;
+        match known {
+            Some((people, units)) => {
+                let (rows, _) = import::people_rows(&table)?;
+                import::plan_people(&people, &units, &rows)?;
+                Ok(ImportRows::People(rows))
             }
-            Err(e) => Err(e),
-        },
-        ImportKind::OrgUnits => {
-            import::unit_rows(&table).map(|(rows, _)| ImportRows::OrgUnits(rows))
+            None => import::unit_rows(&table).map(|(rows, _)| ImportRows::OrgUnits(rows)),
         }
     })
+    .await
 }
 
 /// `POST /members/{id}/import`.

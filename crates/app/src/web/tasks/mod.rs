@@ -126,25 +126,10 @@ impl Choice {
     }
 }
 
-/// Guidance as HTML, its headings moved down two levels: the page's own
-/// `h1` and the "Vejledning" `h2` stay the only ones above them.
+/// Guidance as HTML under the page's "Vejledning" `h2`: its headings
+/// start at `h3` and follow without skipping (`markdown::guidance_html`).
 pub(crate) fn guidance_html(markdown: &str) -> String {
-    let mut html = crate::markdown::to_safe_html(markdown);
-    for (from, to) in [
-        ("h6", "h6"),
-        ("h5", "h6"),
-        ("h4", "h6"),
-        ("h3", "h5"),
-        ("h2", "h4"),
-        ("h1", "h3"),
-    ] {
-        if from != to {
-            html = html
-                .replace(&format!("<{from}>"), &format!("<{to}>"))
-                .replace(&format!("</{from}>"), &format!("</{to}>"));
-        }
-    }
-    html
+    crate::markdown::guidance_html(markdown, 2)
 }
 
 /// Parses an id typed into a form or query; blank or garbage is `None`.
