@@ -375,8 +375,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<PasswordLink>;
     /// The user of a live link (not used, not replaced, not expired at
     /// `now`, the user active), or `None`.
-    async fn password_link_user(&self, hash: &[u8], now: DateTime<Utc>)
-    -> StoreResult<Option<User>>;
+    async fn password_link_user(
+        &self,
+        hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<User>>;
     /// Uses a live link once: sets the password, ends the link and every
     /// other link, session and API token of the user, and audits it as the
     /// user. `NotFound` when the link is not live (whatever the reason).

@@ -3236,10 +3236,34 @@ mod account_cases {
         let sys = Actor::system();
         let (a, bm) = (fx.members[0].id, fx.members[1].id);
         for (username, name, email, role, member) in [
-            ("anna", "Anna Andersen", "anna@a.example", AccessRole::MemberUser, Some(a)),
-            ("bo", "Bo 100% Berg", "bo_b@a.example", AccessRole::MemberAdmin, Some(a)),
-            ("carl", "Carl Christensen", "CARL@B.example", AccessRole::MemberUser, Some(bm)),
-            ("dorte", "Dorte Dahl", "dorte@c.example", AccessRole::Auditor, None),
+            (
+                "anna",
+                "Anna Andersen",
+                "anna@a.example",
+                AccessRole::MemberUser,
+                Some(a),
+            ),
+            (
+                "bo",
+                "Bo 100% Berg",
+                "bo_b@a.example",
+                AccessRole::MemberAdmin,
+                Some(a),
+            ),
+            (
+                "carl",
+                "Carl Christensen",
+                "CARL@B.example",
+                AccessRole::MemberUser,
+                Some(bm),
+            ),
+            (
+                "dorte",
+                "Dorte Dahl",
+                "dorte@c.example",
+                AccessRole::Auditor,
+                None,
+            ),
         ] {
             let mut u = new_user(username, role, member);
             u.display_name = name.into();
@@ -3302,7 +3326,11 @@ mod account_cases {
     async fn credential_count(s: &dyn Store, u: UserId) -> usize {
         let mut n = 0;
         for k in ["s1", "s2"] {
-            if s.get_credential("session", &hash(k)).await.unwrap().is_some_and(|(c, _)| c.user_id == u) {
+            if s.get_credential("session", &hash(k))
+                .await
+                .unwrap()
+                .is_some_and(|(c, _)| c.user_id == u)
+            {
                 n += 1;
             }
         }
@@ -3314,7 +3342,10 @@ mod account_cases {
         let s = &*fx.s;
         let sys = Actor::system();
         let u = s
-            .create_user(&sys, new_user("ny", AccessRole::MemberUser, Some(fx.members[0].id)))
+            .create_user(
+                &sys,
+                new_user("ny", AccessRole::MemberUser, Some(fx.members[0].id)),
+            )
             .await
             .unwrap();
         let boss = s
@@ -3341,36 +3372,87 @@ mod account_cases {
             user_id: u.id,
             expires_at: now + Duration::hours(h),
         };
-        let first = s.create_password_link(&admin, &hash("first"), link(72)).await.unwrap();
+        let first = s
+            .create_password_link(&admin, &hash("first"), link(72))
+            .await
+            .unwrap();
         assert_eq!(first.user_id, u.id);
         assert_eq!(first.created_by, Some(boss.id));
-        assert_eq!(s.password_link_user(&hash("first"), now).await.unwrap().map(|x| x.id), Some(u.id));
+        assert_eq!(
+            s.password_link_user(&hash("first"), now)
+                .await
+                .unwrap()
+                .map(|x| x.id),
+            Some(u.id)
+        );
         // A link is dead after it expires.
-        assert!(s.password_link_user(&hash("first"), now + Duration::hours(73)).await.unwrap().is_none());
+        assert!(
+            s.password_link_user(&hash("first"), now + Duration::hours(73))
+                .await
+                .unwrap()
+                .is_none()
+        );
         // A new link replaces the first.
-        s.create_password_link(&admin, &hash("second"), link(72)).await.unwrap();
-        assert!(s.password_link_user(&hash("first"), now).await.unwrap().is_none());
+        s.create_password_link(&admin, &hash("second"), link(72))
+            .await
+            .unwrap();
+        assert!(
+            s.password_link_user(&hash("first"), now)
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(matches!(
-            s.use_password_link(&hash("first"), "$argon2id$new", now, None).await,
+            s.use_password_link(&hash("first"), "$argon2id$new", now, None)
+                .await,
             Err(StoreError::NotFound)
         ));
-        assert!(s.password_link_user(&hash("unknown"), now).await.unwrap().is_none());
+        assert!(
+            s.password_link_user(&hash("unknown"), now)
+                .await
+                .unwrap()
+                .is_none()
+        );
         // Expired at the moment of use: nothing changes.
         assert!(matches!(
-            s.use_password_link(&hash("second"), "$argon2id$new", now + Duration::hours(80), None).await,
+            s.use_password_link(
+                &hash("second"),
+                "$argon2id$new",
+                now + Duration::hours(80),
+                None
+            )
+            .await,
             Err(StoreError::NotFound)
         ));
         assert_eq!(credential_count(s, u.id).await, 2);
         // Used once: the password is set, every session ends.
-        let used = s.use_password_link(&hash("second"), "$argon2id$new", now, Some("req-1".into())).await.unwrap();
+        let used = s
+            .use_password_link(&hash("second"), "$argon2id$new", now, Some("req-1".into()))
+            .await
+            .unwrap();
         assert_eq!(used.id, u.id);
-        assert_eq!(s.user_by_username("ny").await.unwrap().unwrap().password_hash, "$argon2id$new");
+        assert_eq!(
+            s.user_by_username("ny")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash,
+            "$argon2id$new"
+        );
         assert_eq!(credential_count(s, u.id).await, 0);
         assert!(matches!(
-            s.use_password_link(&hash("second"), "$argon2id$again", now, None).await,
+            s.use_password_link(&hash("second"), "$argon2id$again", now, None)
+                .await,
             Err(StoreError::NotFound)
         ));
-        assert_eq!(s.user_by_username("ny").await.unwrap().unwrap().password_hash, "$argon2id$new");
+        assert_eq!(
+            s.user_by_username("ny")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash,
+            "$argon2id$new"
+        );
         // Audited: the link's making and its use, never a secret or hash.
         let events = s
             .search_audit(&udrul_core::store::AuditFilter {
@@ -3381,16 +3463,30 @@ mod account_cases {
             .await
             .unwrap();
         let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions.iter().filter(|a| **a == "user.password_link").count(), 2);
-        let set = events.iter().find(|e| e.action == "user.password_set").unwrap();
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| **a == "user.password_link")
+                .count(),
+            2
+        );
+        let set = events
+            .iter()
+            .find(|e| e.action == "user.password_set")
+            .unwrap();
         assert_eq!(set.actor_id, Some(u.id));
         assert_eq!(set.request_id.as_deref(), Some("req-1"));
         for e in &events {
             let text = format!("{:?} {:?}", e.before, e.after);
-            assert!(!text.contains("argon2") && !text.contains("second"), "{text}");
+            assert!(
+                !text.contains("argon2") && !text.contains("second"),
+                "{text}"
+            );
         }
         // Two concurrent uses of one link: exactly one wins.
-        s.create_password_link(&admin, &hash("third"), link(1)).await.unwrap();
+        s.create_password_link(&admin, &hash("third"), link(1))
+            .await
+            .unwrap();
         let third = hash("third");
         let (x, y) = tokio::join!(
             s.use_password_link(&third, "$argon2id$x", now, None),
@@ -3398,11 +3494,23 @@ mod account_cases {
         );
         assert_eq!(u8::from(x.is_ok()) + u8::from(y.is_ok()), 1);
         // Housekeeping removes links that can no longer be used.
-        s.create_password_link(&admin, &hash("fourth"), link(1)).await.unwrap();
+        s.create_password_link(&admin, &hash("fourth"), link(1))
+            .await
+            .unwrap();
         s.purge_credentials(now).await.unwrap();
-        assert!(s.password_link_user(&hash("fourth"), now).await.unwrap().is_some());
+        assert!(
+            s.password_link_user(&hash("fourth"), now)
+                .await
+                .unwrap()
+                .is_some()
+        );
         s.purge_credentials(now + Duration::hours(2)).await.unwrap();
-        assert!(s.password_link_user(&hash("fourth"), now).await.unwrap().is_none());
+        assert!(
+            s.password_link_user(&hash("fourth"), now)
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 
     pub async fn password_links_check_the_actor(b: Backend) {
@@ -3410,9 +3518,18 @@ mod account_cases {
         let s = &*fx.s;
         let sys = Actor::system();
         let (a, bm) = (fx.members[0].id, fx.members[1].id);
-        let a_admin = s.create_user(&sys, new_user("a-adm", AccessRole::MemberAdmin, Some(a))).await.unwrap();
-        let a_user = s.create_user(&sys, new_user("a-usr", AccessRole::MemberUser, Some(a))).await.unwrap();
-        let b_user = s.create_user(&sys, new_user("b-usr", AccessRole::MemberUser, Some(bm))).await.unwrap();
+        let a_admin = s
+            .create_user(&sys, new_user("a-adm", AccessRole::MemberAdmin, Some(a)))
+            .await
+            .unwrap();
+        let a_user = s
+            .create_user(&sys, new_user("a-usr", AccessRole::MemberUser, Some(a)))
+            .await
+            .unwrap();
+        let b_user = s
+            .create_user(&sys, new_user("b-usr", AccessRole::MemberUser, Some(bm)))
+            .await
+            .unwrap();
         let mut robot = new_user("robot-a-1", AccessRole::Robot, Some(a));
         robot.password_hash = String::new();
         let robot = s.create_user(&sys, robot).await.unwrap();
@@ -3422,28 +3539,36 @@ mod account_cases {
             user_id: u,
             expires_at: Utc::now() + Duration::hours(1),
         };
-        s.create_password_link(&by, &hash("a"), link(a_user.id)).await.unwrap();
+        s.create_password_link(&by, &hash("a"), link(a_user.id))
+            .await
+            .unwrap();
         // Another member's user does not exist for A's administrator; a
         // central user is not theirs to manage.
         assert!(matches!(
-            s.create_password_link(&by, &hash("b"), link(b_user.id)).await,
+            s.create_password_link(&by, &hash("b"), link(b_user.id))
+                .await,
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
-            s.create_password_link(&by, &hash("c"), link(staff.id)).await,
+            s.create_password_link(&by, &hash("c"), link(staff.id))
+                .await,
             Err(StoreError::Forbidden)
         ));
         // A member user manages nobody; robots get no password.
         assert!(matches!(
-            s.create_password_link(&actor(&a_user), &hash("d"), link(a_user.id)).await,
+            s.create_password_link(&actor(&a_user), &hash("d"), link(a_user.id))
+                .await,
             Err(StoreError::Forbidden)
         ));
         assert!(matches!(
-            s.create_password_link(&by, &hash("e"), link(robot.id)).await,
+            s.create_password_link(&by, &hash("e"), link(robot.id))
+                .await,
             Err(StoreError::WrongState(_))
         ));
         // A deactivated user's live link stops working too.
-        s.create_password_link(&sys, &hash("f"), link(b_user.id)).await.unwrap();
+        s.create_password_link(&sys, &hash("f"), link(b_user.id))
+            .await
+            .unwrap();
         s.set_user_access(
             &sys,
             b_user.id,
@@ -3455,19 +3580,31 @@ mod account_cases {
         )
         .await
         .unwrap();
-        assert!(s.password_link_user(&hash("f"), Utc::now()).await.unwrap().is_none());
-        assert!(s.use_password_link(&hash("f"), "$argon2id$z", Utc::now(), None).await.is_err());
+        assert!(
+            s.password_link_user(&hash("f"), Utc::now())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            s.use_password_link(&hash("f"), "$argon2id$z", Utc::now(), None)
+                .await
+                .is_err()
+        );
         // create_user checks role and member agree.
         assert!(matches!(
-            s.create_user(&sys, new_user("rev", AccessRole::Auditor, Some(a))).await,
+            s.create_user(&sys, new_user("rev", AccessRole::Auditor, Some(a)))
+                .await,
             Err(StoreError::Invalid(_))
         ));
         assert!(matches!(
-            s.create_user(&by, new_user("boss", AccessRole::CentralAdmin, None)).await,
+            s.create_user(&by, new_user("boss", AccessRole::CentralAdmin, None))
+                .await,
             Err(StoreError::Forbidden)
         ));
         assert!(matches!(
-            s.create_user(&by, new_user("ny-b", AccessRole::MemberUser, Some(bm))).await,
+            s.create_user(&by, new_user("ny-b", AccessRole::MemberUser, Some(bm)))
+                .await,
             Err(StoreError::Forbidden)
         ));
     }

@@ -40,15 +40,14 @@ pub(super) async fn search_users(s: &SqlStore, f: &UserFilter) -> StoreResult<Us
     let role = f.role.map(|r| r.as_str());
     let limit = f.limit.clamp(1, 500);
     let mut c = s.read().await?;
-    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT COUNT(*){USER_SEARCH_WHERE}"
-    )))
-    .bind(member)
-    .bind(role)
-    .bind(pattern.as_deref())
-    .fetch_one(&mut *c)
-    .await
-    .map_err(db)?;
+    let total: i64 =
+        sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*){USER_SEARCH_WHERE}")))
+            .bind(member)
+            .bind(role)
+            .bind(pattern.as_deref())
+            .fetch_one(&mut *c)
+            .await
+            .map_err(db)?;
     // LIMIT and OFFSET as literals (see ARCHITECTURE: SQLite re-prepares a
     // statement with a bound LIMIT).
     let sql = format!(
@@ -232,7 +231,12 @@ pub(super) async fn use_password_link(
         .await
         .map_err(db)?
         .rows_affected();
-    let mut me = Actor::person(user.id, user.display_name.clone(), user.role, user.member_id);
+    let mut me = Actor::person(
+        user.id,
+        user.display_name.clone(),
+        user.role,
+        user.member_id,
+    );
     me.request_id = request_id;
     audit(
         &mut tx,
