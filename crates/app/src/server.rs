@@ -117,9 +117,30 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                tracing::debug_span!(
+                    "request",
+                    method = %req.method(),
+                    uri = %logged_uri(req.uri()),
+                    version = ?req.version(),
+                )
+            }),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// A request's path and query as the trace logs it: the secret of a
+/// set-password link (issue 11) is in its path, so it is left out.
+fn logged_uri(uri: &axum::http::Uri) -> String {
+    let path = uri.path();
+    match path.strip_prefix(crate::web::accounts::SET_PASSWORD_PATH) {
+        Some(_) => format!("{}…", crate::web::accounts::SET_PASSWORD_PATH),
+        None => uri
+            .path_and_query()
+            .map_or_else(|| path.to_string(), |p| p.as_str().to_string()),
+    }
 }
 
 async fn readyz(State(st): State<AppState>) -> Response {

@@ -50,6 +50,11 @@ const MEMBER_ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/users"),   // their own member's users (scoped, audited)
     ("GET", "/admin/robots"),  // the form for a robot of their own member
     ("POST", "/admin/robots"), // creating a robot of their own member
+    // Issue 11: a new user of their own member (the member comes from the
+    // session; `member_admins_create_users_only_in_their_member` below).
+    // `/admin/users/{id}/password-link` is walked with B's user: 404.
+    ("GET", "/admin/users/new"),
+    ("POST", "/admin/users/new"),
 ];
 
 /// Routes anyone may call without logging in.
@@ -206,6 +211,13 @@ fn concrete(pattern: &str, t: &Targets) -> String {
         let close = rest[open..].find('}').expect("closing brace") + open;
         out.push_str(&rest[..open]);
         let before = &out;
+        if before.ends_with("/set-password/") {
+            // A set-password link is a secret, not an object: a well-formed
+            // one nobody was given must open nothing for anyone.
+            out.push_str("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+            rest = &rest[close + 1..];
+            continue;
+        }
         if before.ends_with("/oidc/") || before.ends_with("/saml/") {
             // An identity provider: not an object of anyone's; an unknown one.
             out.push_str("no-such-provider");
@@ -764,3 +776,89 @@ fn the_route_table_is_complete() {
         );
     }
 }
+
+/// Issue 11: a member administrator of A creates users only in A, whatever
+/// the form names, never central ones, and makes set-password links only
+/// for A's users (B's answer 404 and nothing is written).
+async fn member_admins_create_users_only_in_their_member(app: TestApp) {
+    let mut browser = app.login("a-admin").await;
+    let b = app.fx.members[1].id.0.to_string();
+    let res = browser
+        .post(
+            "/admin/users/new",
+            &[
+                ("username", "iso.ny"),
+                ("display_name", "Iso Ny"),
+                ("email", "iso@a.example"),
+                ("role", "member_admin"),
+                ("member_id", &b),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let made = app
+        .store
+        .user_by_username("iso.ny")
+        .await
+        .unwrap()
+        .unwrap()
+        .user;
+    assert_eq!(made.member_id, Some(app.fx.members[0].id));
+    let res = browser
+        .post(
+            "/admin/users/new",
+            &[
+                ("username", "iso.central"),
+                ("display_name", "Iso Central"),
+                ("email", "iso@c.example"),
+                ("role", "central_admin"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        app.store
+            .user_by_username("iso.central")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let before = app
+        .store
+        .search_audit(&udrul_core::store::AuditFilter {
+            person: Some(app.fx.b_user.id),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len();
+    let res = browser
+        .post(
+            &format!("/admin/users/{}/password-link", app.fx.b_user.id.0),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let after = app
+        .store
+        .search_audit(&udrul_core::store::AuditFilter {
+            person: Some(app.fx.b_user.id),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(after, before);
+    // B's users are not in A's list, whatever the search asks.
+    let html = browser
+        .get(&format!("/admin/users?member={b}&q=b-user"))
+        .await
+        .text();
+    assert!(!html.contains("Test b-user"), "{html}");
+}
+each_backend!(
+    member_admin_accounts_stay_in_member,
+    member_admins_create_users_only_in_their_member
+);

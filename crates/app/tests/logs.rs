@@ -75,6 +75,25 @@ async fn flow(app: &TestApp) -> Vec<String> {
         )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+
+    // A set-password link (issue 11): its secret is in the URL path.
+    let mut admin = app.login("admin").await;
+    let id = app.fx.b_user.id.0;
+    let html = admin
+        .post(&format!("/admin/users/{id}/password-link"), &[])
+        .await
+        .text();
+    let at = html.find("/set-password/").expect("a link");
+    let link = html[at..][..html[at..].find('"').unwrap()].to_string();
+    secrets.push(link.trim_start_matches("/set-password/").to_string());
+    let chosen = "a chosen password that must not be logged";
+    secrets.push(chosen.into());
+    let mut visitor = app.browser();
+    visitor.get(&link).await;
+    let res = visitor
+        .post(&link, &[("password", chosen), ("password2", chosen)])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
     secrets
 }
 

@@ -475,6 +475,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "login.failure",
     "login.oidc",
     "login.password",
+    "login.password_link",
     "login.saml",
     "login.throttled",
     "logout",
@@ -511,6 +512,8 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "user.access",
     "user.create",
     "user.list",
+    "user.password_link",
+    "user.password_set",
     "user.read",
     "user.sync",
 ];

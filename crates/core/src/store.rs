@@ -82,6 +82,43 @@ pub struct NewRobotToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A set-password link to create (issue 11); the store keeps only the
+/// SHA-256 of its secret. Creating one ends the user's earlier links.
+#[derive(Debug, Clone)]
+pub struct NewPasswordLink {
+    pub user_id: UserId,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A set-password link as the store keeps it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordLink {
+    pub id: i64,
+    pub user_id: UserId,
+    pub created_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A search of the users an administrator manages: every set field must
+/// match. `text` matches username, display name or e-mail, case-insensitive
+/// and literally (`%` and `_` are not wildcards). Ordered by display name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    pub member: Option<MemberId>,
+    pub role: Option<crate::access::AccessRole>,
+    pub text: String,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// One page of a user search and how many match in all.
+#[derive(Debug, Clone, Default)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    pub total: i64,
+}
+
 /// An entry for the audit log that is not a change the store makes itself:
 /// a read of personal data, a login, an export.
 #[derive(Debug, Clone, Default)]
@@ -324,6 +361,35 @@ pub trait Store: Send + Sync + 'static {
     /// their sessions and tokens when they are deactivated. `by` must be
     /// allowed to manage the user both before and after (`Forbidden`).
     async fn set_user_access(&self, by: &Actor, id: UserId, a: UserAccess) -> StoreResult<User>;
+    /// A page of users matching `f` (issue 11).
+    async fn search_users(&self, f: &UserFilter) -> StoreResult<UserPage>;
+    /// Creates a set-password link for an active person (not a robot) whom
+    /// `by` may manage, ending the user's earlier links; audited, never the
+    /// secret. Another member's users are `NotFound` for a member
+    /// administrator.
+    async fn create_password_link(
+        &self,
+        by: &Actor,
+        hash: &[u8],
+        l: NewPasswordLink,
+    ) -> StoreResult<PasswordLink>;
+    /// The user of a live link (not used, not replaced, not expired at
+    /// `now`, the user active), or `None`.
+    async fn password_link_user(
+        &self,
+        hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<User>>;
+    /// Uses a live link once: sets the password, ends the link and every
+    /// other link, session and API token of the user, and audits it as the
+    /// user. `NotFound` when the link is not live (whatever the reason).
+    async fn use_password_link(
+        &self,
+        hash: &[u8],
+        password_hash: &str,
+        now: DateTime<Utc>,
+        request_id: Option<String>,
+    ) -> StoreResult<User>;
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserWithHash>>;
     async fn get_user(&self, id: UserId) -> StoreResult<Option<User>>;
     async fn count_users(&self) -> StoreResult<i64>;

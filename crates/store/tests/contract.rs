@@ -3390,5 +3390,414 @@ mod search_cases {
         assert_eq!(codes(&fx, "_", None, 1, 10).await.0, ["50%_RABAT"]);
         assert!(codes(&fx, "\\", None, 1, 10).await.0.is_empty());
         assert!(codes(&fx, "'; --", None, 1, 10).await.0.is_empty());
+
+// --- accounts made in the interface (issue 11) ------------------------------------
+
+contract!(
+    @in account_cases;
+    user_search_is_literal_case_insensitive_and_paged,
+    password_links_work_once_and_replace_each_other,
+    password_links_check_the_actor,
+);
+
+mod account_cases {
+    use super::*;
+    use udrul_core::store::{NewPasswordLink, UserFilter};
+
+    fn filter(text: &str) -> UserFilter {
+        UserFilter {
+            text: text.into(),
+            limit: 100,
+            ..UserFilter::default()
+        }
+    }
+
+    async fn names(s: &dyn Store, f: &UserFilter) -> Vec<String> {
+        s.search_users(f)
+            .await
+            .unwrap()
+            .users
+            .into_iter()
+            .map(|u| u.username)
+            .collect()
+    }
+
+    pub async fn user_search_is_literal_case_insensitive_and_paged(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let s = &*fx.s;
+        let sys = Actor::system();
+        let (a, bm) = (fx.members[0].id, fx.members[1].id);
+        for (username, name, email, role, member) in [
+            (
+                "anna",
+                "Anna Andersen",
+                "anna@a.example",
+                AccessRole::MemberUser,
+                Some(a),
+            ),
+            (
+                "bo",
+                "Bo 100% Berg",
+                "bo_b@a.example",
+                AccessRole::MemberAdmin,
+                Some(a),
+            ),
+            (
+                "carl",
+                "Carl Christensen",
+                "CARL@B.example",
+                AccessRole::MemberUser,
+                Some(bm),
+            ),
+            (
+                "dorte",
+                "Dorte Dahl",
+                "dorte@c.example",
+                AccessRole::Auditor,
+                None,
+            ),
+        ] {
+            let mut u = new_user(username, role, member);
+            u.display_name = name.into();
+            u.email = email.into();
+            s.create_user(&sys, u).await.unwrap();
+        }
+        // Username, display name and e-mail, whatever the case.
+        assert_eq!(names(s, &filter("ANNA")).await, ["anna"]);
+        assert_eq!(names(s, &filter("christensen")).await, ["carl"]);
+        assert_eq!(names(s, &filter("carl@b")).await, ["carl"]);
+        // % and _ are literal, not wildcards.
+        assert_eq!(names(s, &filter("100%")).await, ["bo"]);
+        assert!(names(s, &filter("%")).await == ["bo"]);
+        assert_eq!(names(s, &filter("o_b")).await, ["bo"]);
+        assert!(names(s, &filter("a_n")).await.is_empty());
+        assert!(names(s, &filter("\\")).await.is_empty());
+        // Member and role filters, with text or without.
+        let f = UserFilter {
+            member: Some(a),
+            ..filter("")
+        };
+        assert_eq!(names(s, &f).await, ["anna", "bo"]);
+        let f = UserFilter {
+            member: Some(a),
+            ..filter("carl")
+        };
+        assert!(names(s, &f).await.is_empty());
+        let f = UserFilter {
+            role: Some(AccessRole::Auditor),
+            ..filter("")
+        };
+        assert_eq!(names(s, &f).await, ["dorte"]);
+        // Pages: ordered by display name, with the total.
+        let all = s.search_users(&filter("")).await.unwrap();
+        assert_eq!(all.total, 5); // and the fixture's central user
+        let mut seen = Vec::new();
+        for offset in [0, 2, 4] {
+            let p = s
+                .search_users(&UserFilter {
+                    offset,
+                    limit: 2,
+                    ..filter("")
+                })
+                .await
+                .unwrap();
+            assert_eq!(p.total, 5);
+            seen.extend(p.users.into_iter().map(|u| u.display_name));
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(seen, sorted);
+        assert_eq!(seen.len(), 5);
+    }
+
+    fn hash(secret: &str) -> Vec<u8> {
+        use sha2::Digest;
+        sha2::Sha256::digest(secret.as_bytes()).to_vec()
+    }
+
+    async fn credential_count(s: &dyn Store, u: UserId) -> usize {
+        let mut n = 0;
+        for k in ["s1", "s2"] {
+            if s.get_credential("session", &hash(k))
+                .await
+                .unwrap()
+                .is_some_and(|(c, _)| c.user_id == u)
+            {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    pub async fn password_links_work_once_and_replace_each_other(b: Backend) {
+        let fx = Fx::new(&b, 1).await;
+        let s = &*fx.s;
+        let sys = Actor::system();
+        let u = s
+            .create_user(
+                &sys,
+                new_user("ny", AccessRole::MemberUser, Some(fx.members[0].id)),
+            )
+            .await
+            .unwrap();
+        let boss = s
+            .create_user(&sys, new_user("chef", AccessRole::CentralAdmin, None))
+            .await
+            .unwrap();
+        let admin = actor(&boss);
+        let now = Utc::now();
+        for k in ["s1", "s2"] {
+            s.create_credential(
+                "session",
+                &hash(k),
+                Credential {
+                    user_id: u.id,
+                    created_at: now,
+                    last_seen_at: now,
+                    expires_at: now + Duration::hours(1),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let link = |h: i64| NewPasswordLink {
+            user_id: u.id,
+            expires_at: now + Duration::hours(h),
+        };
+        let first = s
+            .create_password_link(&admin, &hash("first"), link(72))
+            .await
+            .unwrap();
+        assert_eq!(first.user_id, u.id);
+        assert_eq!(first.created_by, Some(boss.id));
+        assert_eq!(
+            s.password_link_user(&hash("first"), now)
+                .await
+                .unwrap()
+                .map(|x| x.id),
+            Some(u.id)
+        );
+        // A link is dead after it expires.
+        assert!(
+            s.password_link_user(&hash("first"), now + Duration::hours(73))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // A new link replaces the first.
+        s.create_password_link(&admin, &hash("second"), link(72))
+            .await
+            .unwrap();
+        assert!(
+            s.password_link_user(&hash("first"), now)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(matches!(
+            s.use_password_link(&hash("first"), "$argon2id$new", now, None)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(
+            s.password_link_user(&hash("unknown"), now)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Expired at the moment of use: nothing changes.
+        assert!(matches!(
+            s.use_password_link(
+                &hash("second"),
+                "$argon2id$new",
+                now + Duration::hours(80),
+                None
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(credential_count(s, u.id).await, 2);
+        // Used once: the password is set, every session ends.
+        let used = s
+            .use_password_link(&hash("second"), "$argon2id$new", now, Some("req-1".into()))
+            .await
+            .unwrap();
+        assert_eq!(used.id, u.id);
+        assert_eq!(
+            s.user_by_username("ny")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash,
+            "$argon2id$new"
+        );
+        assert_eq!(credential_count(s, u.id).await, 0);
+        assert!(matches!(
+            s.use_password_link(&hash("second"), "$argon2id$again", now, None)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(
+            s.user_by_username("ny")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash,
+            "$argon2id$new"
+        );
+        // Audited: the link's making and its use, never a secret or hash.
+        let events = s
+            .search_audit(&udrul_core::store::AuditFilter {
+                person: Some(u.id),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| **a == "user.password_link")
+                .count(),
+            2
+        );
+        let set = events
+            .iter()
+            .find(|e| e.action == "user.password_set")
+            .unwrap();
+        assert_eq!(set.actor_id, Some(u.id));
+        assert_eq!(set.request_id.as_deref(), Some("req-1"));
+        for e in &events {
+            let text = format!("{:?} {:?}", e.before, e.after);
+            assert!(
+                !text.contains("argon2") && !text.contains("second"),
+                "{text}"
+            );
+        }
+        // Two concurrent uses of one link: exactly one wins.
+        s.create_password_link(&admin, &hash("third"), link(1))
+            .await
+            .unwrap();
+        let third = hash("third");
+        let (x, y) = tokio::join!(
+            s.use_password_link(&third, "$argon2id$x", now, None),
+            s.use_password_link(&third, "$argon2id$y", now, None)
+        );
+        assert_eq!(u8::from(x.is_ok()) + u8::from(y.is_ok()), 1);
+        // Housekeeping removes links that can no longer be used.
+        s.create_password_link(&admin, &hash("fourth"), link(1))
+            .await
+            .unwrap();
+        s.purge_credentials(now).await.unwrap();
+        assert!(
+            s.password_link_user(&hash("fourth"), now)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        s.purge_credentials(now + Duration::hours(2)).await.unwrap();
+        assert!(
+            s.password_link_user(&hash("fourth"), now)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    pub async fn password_links_check_the_actor(b: Backend) {
+        let fx = Fx::new(&b, 2).await;
+        let s = &*fx.s;
+        let sys = Actor::system();
+        let (a, bm) = (fx.members[0].id, fx.members[1].id);
+        let a_admin = s
+            .create_user(&sys, new_user("a-adm", AccessRole::MemberAdmin, Some(a)))
+            .await
+            .unwrap();
+        let a_user = s
+            .create_user(&sys, new_user("a-usr", AccessRole::MemberUser, Some(a)))
+            .await
+            .unwrap();
+        let b_user = s
+            .create_user(&sys, new_user("b-usr", AccessRole::MemberUser, Some(bm)))
+            .await
+            .unwrap();
+        let mut robot = new_user("robot-a-1", AccessRole::Robot, Some(a));
+        robot.password_hash = String::new();
+        let robot = s.create_user(&sys, robot).await.unwrap();
+        let staff = s.user_by_username("konsulent").await.unwrap().unwrap().user;
+        let by = actor(&a_admin);
+        let link = |u: UserId| NewPasswordLink {
+            user_id: u,
+            expires_at: Utc::now() + Duration::hours(1),
+        };
+        s.create_password_link(&by, &hash("a"), link(a_user.id))
+            .await
+            .unwrap();
+        // Another member's user does not exist for A's administrator; a
+        // central user is not theirs to manage.
+        assert!(matches!(
+            s.create_password_link(&by, &hash("b"), link(b_user.id))
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.create_password_link(&by, &hash("c"), link(staff.id))
+                .await,
+            Err(StoreError::Forbidden)
+        ));
+        // A member user manages nobody; robots get no password.
+        assert!(matches!(
+            s.create_password_link(&actor(&a_user), &hash("d"), link(a_user.id))
+                .await,
+            Err(StoreError::Forbidden)
+        ));
+        assert!(matches!(
+            s.create_password_link(&by, &hash("e"), link(robot.id))
+                .await,
+            Err(StoreError::WrongState(_))
+        ));
+        // A deactivated user's live link stops working too.
+        s.create_password_link(&sys, &hash("f"), link(b_user.id))
+            .await
+            .unwrap();
+        s.set_user_access(
+            &sys,
+            b_user.id,
+            udrul_core::store::UserAccess {
+                role: AccessRole::MemberUser,
+                member_id: Some(bm),
+                active: false,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.password_link_user(&hash("f"), Utc::now())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            s.use_password_link(&hash("f"), "$argon2id$z", Utc::now(), None)
+                .await
+                .is_err()
+        );
+        // create_user checks role and member agree.
+        assert!(matches!(
+            s.create_user(&sys, new_user("rev", AccessRole::Auditor, Some(a)))
+                .await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            s.create_user(&by, new_user("boss", AccessRole::CentralAdmin, None))
+                .await,
+            Err(StoreError::Forbidden)
+        ));
+        assert!(matches!(
+            s.create_user(&by, new_user("ny-b", AccessRole::MemberUser, Some(bm)))
+                .await,
+            Err(StoreError::Forbidden)
+        ));
     }
 }

@@ -115,25 +115,93 @@ pub struct UserRow {
     pub active: bool,
 }
 
+/// Users on one page of the list.
+pub const USERS_PAGE: u32 = 50;
+
+/// The search of the user list: text, and for central administrators role
+/// and member; `page` from 1.
+#[derive(Debug, Default, Deserialize)]
+pub struct UsersQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    member: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
 #[derive(Template)]
 #[template(path = "admin_users.html")]
 struct UsersPage<'a> {
     ctx: &'a Ctx,
     lead: String,
     rows: Vec<UserRow>,
+    q: String,
+    /// Role and member filters (central administrators only).
+    central: bool,
+    roles: Vec<Choice>,
+    members: Vec<Choice>,
+    /// "1-50 of 213", and the links to the pages before and after.
+    shown: String,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
-pub async fn list(State(st): State<AppState>, a: Authed) -> AppResult<Response> {
+/// The list's query string for page `page`, keeping the search.
+fn users_href(q: &str, role: &str, member: &str, page: u32) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [("q", q), ("role", role), ("member", member)] {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    if page > 1 {
+        s.append_pair("page", &page.to_string());
+    }
+    let qs = s.finish();
+    if qs.is_empty() {
+        "/admin/users".into()
+    } else {
+        format!("/admin/users?{qs}")
+    }
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    a: Authed,
+    Query(query): Query<UsersQuery>,
+) -> AppResult<Response> {
     let Admin { ctx, actor } = admin(a)?;
-    let member = own_member(&actor)?;
-    let users = st.store.list_users(member).await?;
-    let members: HashMap<MemberId, Member> = st
+    let own = own_member(&actor)?;
+    let central = own.is_none();
+    let text: String = query.q.trim().chars().take(MAX_NAME).collect();
+    // Filters the actor may not use are ignored, never widened: a member
+    // administrator's list is their member's whatever the query says.
+    let role = if central {
+        AccessRole::parse(query.role.trim())
+    } else {
+        None
+    };
+    let member = match own {
+        Some(m) => Some(m),
+        None => query.member.trim().parse::<i64>().ok().map(MemberId),
+    };
+    let page_no = query.page.unwrap_or(1).clamp(1, 100_000);
+    let found = st
         .store
-        .list_members()
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
+        .search_users(&udrul_core::store::UserFilter {
+            member,
+            role,
+            text: text.clone(),
+            offset: (page_no - 1) * USERS_PAGE,
+            limit: USERS_PAGE,
+        })
+        .await?;
+    let all_members = st.store.list_members().await?;
+    let members: HashMap<MemberId, Member> =
+        all_members.iter().map(|m| (m.id, m.clone())).collect();
     st.store
         .record_audit(
             Some(&actor),
@@ -141,13 +209,23 @@ pub async fn list(State(st): State<AppState>, a: Authed) -> AppResult<Response> 
                 action: "user.list",
                 object_type: "user",
                 member_id: member,
-                after: serde_json::to_string(&serde_json::json!({ "users": users.len() })).ok(),
+                after: serde_json::to_string(&serde_json::json!({
+                    "users": found.users.len(),
+                    "total": found.total,
+                    "search": text,
+                    "role": role.map(AccessRole::as_str),
+                    "page": page_no,
+                }))
+                .ok(),
                 ..AuditEntry::default()
             },
         )
         .await?;
     let none = ctx.t("member-none");
-    let rows = users
+    let first = i64::from((page_no - 1) * USERS_PAGE);
+    let count = found.users.len();
+    let rows = found
+        .users
         .into_iter()
         .map(|u| UserRow {
             id: u.id.0,
@@ -162,14 +240,64 @@ pub async fn list(State(st): State<AppState>, a: Authed) -> AppResult<Response> 
             active: u.active,
         })
         .collect();
-    let lead = match member.and_then(|m| members.get(&m)) {
+    let lead = match own.and_then(|m| members.get(&m)) {
         Some(m) => ctx.tr.s("users-lead-member", &m.name),
         None => ctx.t("users-lead-central"),
     };
+    let role_value = role.map_or("", AccessRole::as_str);
+    let member_value = if central {
+        member.map(|m| m.0.to_string()).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let shown = if count == 0 {
+        String::new()
+    } else {
+        ctx.tr.args(
+            "users-shown",
+            &[
+                ("from", (first + 1).into()),
+                ("to", (first + i64::try_from(count).unwrap_or(0)).into()),
+                ("total", found.total.into()),
+            ],
+        )
+    };
+    let prev = (page_no > 1).then(|| users_href(&text, role_value, &member_value, page_no - 1));
+    let next = (first + i64::try_from(count).unwrap_or(0) < found.total)
+        .then(|| users_href(&text, role_value, &member_value, page_no + 1));
+    let mut roles = vec![Choice {
+        value: String::new(),
+        label: ctx.t("users-any-role"),
+        selected: role.is_none(),
+    }];
+    roles.extend(AccessRole::ALL.into_iter().map(|r| Choice {
+        value: r.as_str().to_string(),
+        label: role_label(&ctx, r),
+        selected: Some(r) == role,
+    }));
+    let mut member_choices = vec![Choice {
+        value: String::new(),
+        label: ctx.t("users-any-member"),
+        selected: member_value.is_empty(),
+    }];
+    if central {
+        member_choices.extend(all_members.iter().map(|m| Choice {
+            value: m.id.0.to_string(),
+            label: member_label(m),
+            selected: m.id.0.to_string() == member_value,
+        }));
+    }
     Ok(Html(render(&UsersPage {
         ctx: &ctx,
         lead,
         rows,
+        q: text,
+        central,
+        roles,
+        members: member_choices,
+        shown,
+        prev,
+        next,
     }))
     .into_response())
 }

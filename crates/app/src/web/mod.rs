@@ -7,6 +7,7 @@ use axum::routing::{MethodRouter, get, post};
 use crate::error::AppError;
 use crate::state::AppState;
 
+pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod gallery;
@@ -48,6 +49,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(projects::routes());
     all.extend(tasks::routes());
     all.extend(admin::routes());
+    all.extend(accounts::routes());
     all.extend(audit::routes());
     all.extend(gallery::routes());
     all.extend(imports::routes());

@@ -23,8 +23,9 @@ use udrul_core::input::{
 };
 use udrul_core::model::*;
 use udrul_core::store::{
-    AssignmentFilter, AuditEntry, AuditFilter, NewMember, NewRobotToken, NewUser, Published,
-    SeedStatus, Store, StoreError, StoreResult, UserAccess, UserWithHash,
+    AssignmentFilter, AuditEntry, AuditFilter, NewMember, NewPasswordLink, NewRobotToken, NewUser,
+    PasswordLink, Published, SeedStatus, Store, StoreError, StoreResult, UserAccess, UserFilter,
+    UserPage, UserWithHash,
 };
 
 use super::{BACKEND, Db, dialect};
@@ -280,6 +281,8 @@ impl UserRow {
 // The access and audit steps; after the user row, which they use.
 #[path = "access.rs"]
 mod access;
+#[path = "accounts.rs"]
+mod accounts;
 #[path = "gallery.rs"]
 mod gallery;
 #[path = "imports.rs"]
@@ -1405,6 +1408,9 @@ impl Store for SqlStore {
         if !by.can_manage_user(u.member_id, u.role) {
             return Err(StoreError::Forbidden);
         }
+        if u.role.needs_member() != u.member_id.is_some() {
+            return Err(invalid("member_id", "error-member-role"));
+        }
         let mut tx = self.begin().await?;
         let row: UserRow = sqlx::query_as(
             "INSERT INTO users (username, display_name, email, password_hash, role, member_id, active, created_at) \
@@ -1602,6 +1608,37 @@ impl Store for SqlStore {
         Ok(user)
     }
 
+    async fn search_users(&self, f: &UserFilter) -> StoreResult<UserPage> {
+        accounts::search_users(self, f).await
+    }
+
+    async fn create_password_link(
+        &self,
+        by: &Actor,
+        hash: &[u8],
+        l: NewPasswordLink,
+    ) -> StoreResult<PasswordLink> {
+        accounts::create_password_link(self, by, hash, l).await
+    }
+
+    async fn password_link_user(
+        &self,
+        hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<User>> {
+        accounts::password_link_user(self, hash, now).await
+    }
+
+    async fn use_password_link(
+        &self,
+        hash: &[u8],
+        password_hash: &str,
+        now: DateTime<Utc>,
+        request_id: Option<String>,
+    ) -> StoreResult<User> {
+        accounts::use_password_link(self, hash, password_hash, now, request_id).await
+    }
+
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserWithHash>> {
         #[derive(FromRow)]
         struct Row {
@@ -1727,6 +1764,13 @@ impl Store for SqlStore {
     async fn purge_credentials(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         let mut c = self.pools.write.acquire().await.map_err(db)?;
         let r = sqlx::query("DELETE FROM credentials WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
+        // Set-password links that can no longer be used (the audit log
+        // keeps their record).
+        sqlx::query("DELETE FROM password_links WHERE expires_at <= $1 OR ended_at IS NOT NULL")
             .bind(now)
             .execute(&mut *c)
             .await
