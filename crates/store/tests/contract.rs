@@ -3390,6 +3390,8 @@ mod search_cases {
         assert_eq!(codes(&fx, "_", None, 1, 10).await.0, ["50%_RABAT"]);
         assert!(codes(&fx, "\\", None, 1, 10).await.0.is_empty());
         assert!(codes(&fx, "'; --", None, 1, 10).await.0.is_empty());
+    }
+}
 
 // --- accounts made in the interface (issue 11) ------------------------------------
 
