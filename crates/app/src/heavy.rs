@@ -19,6 +19,29 @@ pub const MAX_WAITING: usize = 32;
 static PERMITS: LazyLock<Semaphore> =
     LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
 static WAITING: AtomicUsize = AtomicUsize::new(0);
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// How many jobs are running on the blocking pool now. Tests read it to
+/// see that other requests are answered while a job runs.
+pub fn running() -> usize {
+    RUNNING.load(Ordering::SeqCst)
+}
+
+/// Counts a job as running until it returns (or panics).
+struct Running;
+
+impl Running {
+    fn start() -> Self {
+        RUNNING.fetch_add(1, Ordering::SeqCst);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// Counts a job as waiting until it has its permit (or is dropped).
 struct Waiting;
@@ -42,9 +65,12 @@ pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -
             .await
             .map_err(|e| AppError::Internal(e.into()))?
     };
-    let out = tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("a blocking job failed: {e}")))?;
+    let out = tokio::task::spawn_blocking(move || {
+        let _running = Running::start();
+        work()
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("a blocking job failed: {e}")))?;
     drop(permit);
     Ok(out)
 }
