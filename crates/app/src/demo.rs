@@ -15,6 +15,7 @@
 //! store with users is never seeded again, a failed seeding is undone by
 //! deleting the demo database.
 
+mod current;
 mod data;
 mod people;
 mod rng;
@@ -112,6 +113,8 @@ pub struct DemoSummary {
     pub projects: usize,
     pub tasks: usize,
     pub published_tasks: usize,
+    /// Of the published tasks, those closed (the decks' finished ones).
+    pub closed_tasks: usize,
     pub instances: i64,
     /// Demo accounts that exist in the store (all demo accounts share
     /// `DEMO_PASSWORD`).
@@ -123,12 +126,13 @@ impl fmt::Display for DemoSummary {
         if self.seeded {
             writeln!(
                 f,
-                "Demo data added: {} members, {} users, {} projects, {} tasks ({} published, {} draft), {} task instances.",
+                "Demo data added: {} members, {} users, {} projects, {} tasks ({} published, of which {} closed; {} draft), {} task instances.",
                 self.members,
                 self.users,
                 self.projects,
                 self.tasks,
                 self.published_tasks,
+                self.closed_tasks,
                 self.tasks - self.published_tasks,
                 self.instances
             )?;
@@ -191,12 +195,16 @@ pub async fn seed(store: &dyn Store, password_hash: &str) -> anyhow::Result<Demo
     }
     let tasks = data::seed_tasks()?;
     let draft: SeedTask = serde_json::from_str(DRAFT_TASK_JSON).context("the demo draft task")?;
-    let target_roles: Vec<&str> = tasks
+    let mut target_roles: Vec<&str> = tasks
         .iter()
         .chain(std::iter::once(&draft))
         .flat_map(|t| t.target_roles.iter().map(String::as_str))
         .collect();
+    for r in current::target_roles() {
+        target_roles.push(r);
+    }
     let base = seed_base(store, password_hash, &target_roles).await?;
+    let today = udrul_core::calendar::today();
     seed_gallery(store, &base).await?;
 
     let mut project_ids: HashMap<String, ProjectId> = HashMap::new();
@@ -226,6 +234,7 @@ pub async fn seed(store: &dyn Store, password_hash: &str) -> anyhow::Result<Demo
     let codes: Vec<&str> = base.members.iter().map(|m| m.code.as_str()).collect();
     let mut done_by_task: HashMap<(String, String), Vec<usize>> = HashMap::new();
     let mut instances = 0;
+    let mut closed = 0;
     for t in &tasks {
         let key = (t.project.clone(), t.code.clone());
         let task_type = TaskType::parse(&t.task_type)
@@ -345,10 +354,24 @@ pub async fn seed(store: &dyn Store, password_hash: &str) -> anyhow::Result<Demo
                 })
             })
             .collect();
+        // Dated as the figures are: the deck's date, else the status date.
+        let as_of = t
+            .observed_status
+            .as_ref()
+            .map_or(status_date(), |o| o.as_of);
         store
-            .seed_statuses(&base.konsulent, task.id, &seeds)
+            .seed_statuses_at(&base.konsulent, task.id, &seeds, noon(as_of))
             .await
             .with_context(|| format!("statuses of task {}", t.code))?;
+        // A task whose end date is long past is closed history; its figures
+        // stay as they were.
+        if shift(t.end, CLOSE_AFTER_DAYS) < today {
+            store
+                .set_task_state(&base.konsulent, task.id, TaskState::Closed)
+                .await
+                .with_context(|| format!("closing task {}", t.code))?;
+            closed += 1;
+        }
         let done = audience
             .iter()
             .zip(&plan.statuses)
@@ -358,7 +381,13 @@ pub async fn seed(store: &dyn Store, password_hash: &str) -> anyhow::Result<Demo
         done_by_task.insert(key, done);
     }
 
-    // One draft with future dates, so the draft state can be seen.
+    let current = seed_current(store, &base, today).await?;
+    instances += current.instances;
+
+    // One more draft of the decks' programme, dated in the coming weeks.
+    let mut draft = draft;
+    draft.start = Some(shift(today, 33));
+    draft.end = shift(today, 58);
     let task_type = TaskType::parse(&draft.task_type).context("draft task type")?;
     let notes = vec![
         "Opgaven er en kladde: den er endnu ikke publiceret, og kommunerne kan ikke se den."
@@ -377,12 +406,148 @@ pub async fn seed(store: &dyn Store, password_hash: &str) -> anyhow::Result<Demo
         seeded: true,
         members: base.members.len(),
         users: base.users,
-        projects: project_ids.len(),
-        tasks: tasks.len() + 1,
-        published_tasks: tasks.len(),
+        projects: project_ids.len() + 1,
+        tasks: tasks.len() + 1 + current.tasks,
+        published_tasks: tasks.len() + current.published,
+        closed_tasks: closed,
         instances,
         logins: base.logins,
     })
+}
+
+/// Deck tasks whose end date is this many days before the day of seeding
+/// are closed.
+const CLOSE_AFTER_DAYS: i64 = 60;
+
+/// Noon UTC of a day, the time deck figures are dated at.
+fn noon(d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    d.and_hms_opt(12, 0, 0).expect("a valid time").and_utc()
+}
+
+struct CurrentSummary {
+    tasks: usize,
+    published: usize,
+    instances: i64,
+}
+
+/// The current programme (`current`): its project, its tasks dated from
+/// `today`, published to every member with statuses that changed over the
+/// past weeks.
+async fn seed_current(
+    store: &dyn Store,
+    base: &Base,
+    today: NaiveDate,
+) -> anyhow::Result<CurrentSummary> {
+    let input = ProjectInput::parse(current::PROJECT, current::PROJECT_DESCRIPTION)
+        .map_err(|e| anyhow::anyhow!("project {}: {e}", current::PROJECT))?;
+    let project = store.create_project(&Actor::system(), input).await?;
+    store
+        .set_project_staff(&Actor::system(), project.id, base.konsulent.user_id, true)
+        .await?;
+    let codes: Vec<&str> = base.members.iter().map(|m| m.code.as_str()).collect();
+    let mut out = CurrentSummary {
+        tasks: 0,
+        published: 0,
+        instances: 0,
+    };
+    for c in current::TASKS {
+        let t = SeedTask {
+            project: current::PROJECT.to_string(),
+            code: c.code.to_string(),
+            title: c.title.to_string(),
+            task_type: c.task_type.to_string(),
+            start: Some(shift(today, c.start)),
+            end: shift(today, c.end),
+            target_roles: vec![c.target_role.to_string()],
+            track: None,
+            phase: Some(c.phase.to_string()),
+            purpose: None,
+            end_history: Vec::new(),
+            observed_status: None,
+            audience: SeedAudience::Named("all".into()),
+            answer_form: Vec::new(),
+            subitems: Vec::new(),
+            subitem_statuses: Vec::new(),
+            publication: None,
+            source: None,
+        };
+        let task_type = TaskType::parse(c.task_type)
+            .with_context(|| format!("task {}: unknown type {}", c.code, c.task_type))?;
+        let note = if c.draft {
+            "Opgaven er en kladde: den er endnu ikke publiceret, og kommunerne kan ikke se den."
+                .to_string()
+        } else {
+            "Opgaven og dens udførelsesstatus er opdigtet til demoen; datoerne regnes fra den dag, demoen blev oprettet."
+                .to_string()
+        };
+        let guidance = text::guidance(&t, task_type, &[note]);
+        let task = store
+            .create_task(
+                &base.konsulent,
+                task_input(&t, project.id, &guidance, t.end)?,
+            )
+            .await
+            .with_context(|| format!("creating task {}", c.code))?;
+        out.tasks += 1;
+        if c.draft {
+            continue;
+        }
+        let published = store
+            .publish_task(&base.konsulent, task.id, &Audience::All)
+            .await
+            .with_context(|| format!("publishing task {}", c.code))?;
+        out.published += 1;
+        out.instances += published.instances;
+
+        let mut rng = Rng::from_key(&format!("current|{}", c.code));
+        let counts = statuses::profile(
+            codes.len(),
+            -c.end,
+            false,
+            task_type == TaskType::Optional,
+            &mut rng,
+        );
+        let plan = statuses::assign(&codes, counts, &mut rng)?;
+        // Each member's responsible and doer, decided once for all its
+        // changes.
+        let mut people_rng = Rng::from_key(&format!("current people|{}", c.code));
+        let finals: Vec<Option<SeedStatus>> = plan
+            .iter()
+            .enumerate()
+            .map(|(m, &status)| {
+                seed_status(base, m, status, &mut people_rng, |pick| {
+                    text::not_relevant_reason(&t, false, pick)
+                })
+            })
+            .collect();
+        let changes = current::history(&plan, today, c.start, &mut rng);
+        // Written in time order, one call per moment.
+        let mut k = 0;
+        while k < changes.len() {
+            let at = changes[k].at;
+            let mut batch = Vec::new();
+            while k < changes.len() && changes[k].at == at {
+                let ch = changes[k];
+                if let Some(f) = &finals[ch.member] {
+                    let mut s = f.clone();
+                    s.status = ch.status;
+                    if ch.status == ExecutionStatus::Started
+                        && plan[ch.member] == ExecutionStatus::Done
+                    {
+                        // The doer is named when the work is done.
+                        s.doer = String::new();
+                    }
+                    batch.push(s);
+                }
+                k += 1;
+            }
+            store
+                .seed_statuses_at(&base.konsulent, task.id, &batch, at)
+                .await
+                .with_context(|| format!("statuses of task {}", c.code))?;
+        }
+    }
+    Ok(out)
 }
 
 /// Fills an empty store (no users) with the demo's members, roles and users
@@ -516,6 +681,7 @@ pub async fn seed_bench(
         projects: projects.len(),
         tasks: tasks_per_member,
         published_tasks: tasks_per_member,
+        closed_tasks: 0,
         instances,
         logins: base.logins,
     })
@@ -1130,6 +1296,10 @@ async fn existing_summary(store: &dyn Store) -> anyhow::Result<DemoSummary> {
         published_tasks: tasks
             .iter()
             .filter(|t| matches!(t.state, TaskState::Published | TaskState::Closed))
+            .count(),
+        closed_tasks: tasks
+            .iter()
+            .filter(|t| t.state == TaskState::Closed)
             .count(),
         instances: tasks.iter().map(|t| t.instances).sum(),
         logins,

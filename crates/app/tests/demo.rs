@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use udrul::demo;
 use udrul_core::{
-    ExecutionStatus, FollowUpFilter, Store, TaskEventKind, TaskFilter, TaskState, TaskSummary,
+    ExecutionStatus, FollowUpFilter, InstanceFilter, PageRequest, Scope, Store, TaskEventKind,
+    TaskFilter, TaskState, TaskSummary,
 };
 
 async fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
@@ -46,7 +47,9 @@ async fn the_demo_shows_the_decks_figures_and_is_seeded_once() {
     // Administrator, consultant, auditor, København's robot, and a user and
     // an administrator per member.
     assert_eq!(summary.users, 4 + 2 * 98);
-    assert_eq!((summary.tasks, summary.published_tasks), (45, 44));
+    // The decks' 44 tasks and their extra draft, and the current
+    // programme's 8 (one a draft).
+    assert_eq!((summary.tasks, summary.published_tasks), (53, 51));
     let usernames: Vec<&str> = summary.logins.iter().map(|l| l.username.as_str()).collect();
     assert_eq!(
         usernames,
@@ -65,7 +68,7 @@ async fn the_demo_shows_the_decks_figures_and_is_seeded_once() {
     assert!(printed.contains("udrul-demo") && printed.contains("bruger-851"));
 
     let tasks = s.list_tasks(&TaskFilter::default()).await.unwrap();
-    assert_eq!(tasks.len(), 45);
+    assert_eq!(tasks.len(), 53);
     assert_eq!(
         summary.instances,
         tasks.iter().map(|t| t.instances).sum::<i64>()
@@ -74,8 +77,13 @@ async fn the_demo_shows_the_decks_figures_and_is_seeded_once() {
         .iter()
         .filter(|t| t.state == TaskState::Draft)
         .collect();
-    assert_eq!(drafts.len(), 1);
-    assert_eq!(drafts[0].code, "KLIK 10");
+    let codes: HashSet<&str> = drafts.iter().map(|t| t.code.as_str()).collect();
+    assert_eq!(codes, HashSet::from(["KLIK 10", "DA 08"]));
+    let today = udrul_core::calendar::today();
+    assert!(
+        drafts.iter().all(|t| t.end_date > today),
+        "drafts lie ahead"
+    );
 
     // ID 31: exactly the deck's 82 / 10 / 6.
     let id31 = find(&tasks, "Fælleskommunal infrastruktur", "ID 31");
@@ -109,6 +117,12 @@ async fn the_demo_shows_the_decks_figures_and_is_seeded_once() {
     assert!(moved.actor_name.is_some());
     let task = s.get_task(id31.id).await.unwrap().unwrap();
     assert_eq!(task.end_date.to_string(), "2022-10-05");
+    // Long past: closed, with its figures kept.
+    assert_eq!(task.state, TaskState::Closed);
+    assert!(
+        history.iter().any(|e| e.kind == TaskEventKind::Closed),
+        "the closing is in the task's history"
+    );
 
     // Decks counting 99: one fewer in the largest group not done.
     assert_eq!(counts(&*s, find(&tasks, "ØiR", "03")).await, (76, 3, 19, 0));
@@ -154,15 +168,143 @@ async fn the_demo_shows_the_decks_figures_and_is_seeded_once() {
     // Seeding again adds nothing.
     let again = demo::seed(&*s, &hash).await.unwrap();
     assert!(!again.seeded);
-    assert_eq!(again.tasks, 45);
-    assert_eq!(again.published_tasks, 44);
+    assert_eq!(again.tasks, 53);
+    assert_eq!(again.published_tasks, 51);
+    assert_eq!(again.closed_tasks, summary.closed_tasks);
     assert_eq!(again.instances, summary.instances);
     assert_eq!(again.users, summary.users);
     assert_eq!(again.logins, summary.logins);
     assert!(again.to_string().contains("no demo data was added"));
     assert_eq!(
         s.list_tasks(&TaskFilter::default()).await.unwrap().len(),
-        45
+        53
+    );
+}
+
+/// The decks' finished programmes are closed history; the current
+/// programme, dated from today, has work coming, work a few days overdue,
+/// and status changes spread over the past weeks, which a member's home
+/// page shows.
+#[tokio::test]
+async fn the_demo_is_current_as_of_the_day_it_is_seeded() {
+    let (s, _dir) = store().await;
+    let summary = demo::seed(&*s, &hash()).await.unwrap();
+    let today = udrul_core::calendar::today();
+    let tasks = s.list_tasks(&TaskFilter::default()).await.unwrap();
+    let current = "Digitale arbejdsgange 2027";
+
+    // Every deck task ended more than two months ago (the latest on 31
+    // October 2025), so all are closed, with their instances and figures.
+    let deck: Vec<&TaskSummary> = tasks
+        .iter()
+        .filter(|t| t.project_name != current && t.state != TaskState::Draft)
+        .collect();
+    assert_eq!(deck.len(), 44);
+    let long_past = deck
+        .iter()
+        .filter(|t| t.end_date + chrono::Days::new(60) < today)
+        .count();
+    let closed: Vec<&&TaskSummary> = deck
+        .iter()
+        .filter(|t| t.state == TaskState::Closed)
+        .collect();
+    assert_eq!(closed.len(), long_past);
+    assert_eq!(summary.closed_tasks, long_past);
+    assert!(
+        summary
+            .to_string()
+            .contains(&format!("of which {long_past} closed"))
+    );
+    for t in &closed {
+        let f = s.follow_up(t.id, &FollowUpFilter::default()).await.unwrap();
+        let c = f.counts;
+        assert_eq!(
+            c.done + c.started + c.not_started + c.not_relevant,
+            t.instances
+        );
+        assert!(c.done > 0, "{} keeps its figures", t.code);
+    }
+
+    // The current programme: published, open, some ahead, some overdue by
+    // days; one draft.
+    let open: Vec<&TaskSummary> = tasks
+        .iter()
+        .filter(|t| t.project_name == current && t.state == TaskState::Published)
+        .collect();
+    assert_eq!(open.len(), 7);
+    let ahead = open.iter().filter(|t| t.end_date > today).count();
+    let overdue = open
+        .iter()
+        .filter(|t| t.end_date < today && t.end_date + chrono::Days::new(30) > today)
+        .count();
+    assert!(
+        ahead >= 3 && overdue >= 2,
+        "{ahead} ahead, {overdue} overdue"
+    );
+    assert!(open.iter().all(|t| t.instances == 98));
+
+    // Status changes lie on many days of the past eight weeks, none in the
+    // future, and "last changed" is not one minute.
+    let now = chrono::Utc::now();
+    let mut days = HashSet::new();
+    let mut last_changed = HashSet::new();
+    for t in &open {
+        let page = s
+            .list_instances(
+                Scope::All,
+                &InstanceFilter {
+                    task_id: Some(t.id),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 200),
+            )
+            .await
+            .unwrap();
+        for row in page.items {
+            let i = s.get_instance(Scope::All, row.id).await.unwrap().unwrap();
+            last_changed.insert(i.instance.updated_at);
+            for e in s
+                .instance_history(Scope::All, row.id)
+                .await
+                .unwrap()
+                .unwrap()
+            {
+                assert!(e.at < now, "no change in the future");
+                assert!(e.at > now - chrono::Duration::days(57), "{}", e.at);
+                days.insert(e.at.date_naive());
+            }
+        }
+    }
+    assert!(days.len() >= 20, "changes on {} days", days.len());
+    assert!(
+        last_changed.len() >= 50,
+        "{} distinct times",
+        last_changed.len()
+    );
+
+    // København's home (its first page, as `/` shows it) has work ahead
+    // and work overdue in open tasks.
+    let u = s.user_by_username("bruger-101").await.unwrap().unwrap();
+    let home = s
+        .list_instances(
+            Scope::Member(u.user.member_id.unwrap()),
+            &InstanceFilter::default(),
+            PageRequest::new(1, udrul::web::home::PER_PAGE),
+        )
+        .await
+        .unwrap();
+    let unsettled_open: Vec<_> = home
+        .items
+        .iter()
+        .filter(|r| r.task_state == TaskState::Published && !r.status.is_settled())
+        .collect();
+    assert!(
+        unsettled_open.iter().any(|r| r.end_date > today),
+        "upcoming work on the home page"
+    );
+    assert!(
+        unsettled_open.iter().any(|r| r.end_date < today),
+        "overdue work on the home page"
     );
 }
 
@@ -195,7 +337,7 @@ async fn the_demo_is_the_same_in_every_run() {
     demo::seed(&*a, &hash).await.unwrap();
     demo::seed(&*b, &hash).await.unwrap();
     let fa = fingerprint(&*a).await;
-    assert_eq!(fa.len(), 44);
+    assert_eq!(fa.len(), 51);
     assert_eq!(fa, fingerprint(&*b).await);
     let ua = a.user_by_username("admin-851").await.unwrap().unwrap().user;
     let ub = b.user_by_username("admin-851").await.unwrap().unwrap().user;

@@ -563,11 +563,25 @@ pub trait Store: Send + Sync + 'static {
     /// Counts and the members not done, for central follow-up.
     async fn follow_up(&self, id: TaskId, f: &FollowUpFilter) -> StoreResult<FollowUp>;
     /// Sets statuses without the per-change rules, for demo and benchmark
-    /// data. One history entry per instance, by `actor`.
+    /// data. One history entry per instance, by `actor`, dated now.
     async fn seed_statuses(
         &self,
         actor: &Actor,
         task: TaskId,
         statuses: &[SeedStatus],
+    ) -> StoreResult<()> {
+        self.seed_statuses_at(actor, task, statuses, Utc::now())
+            .await
+    }
+    /// `seed_statuses` dated `at` (the instances' "last changed" and their
+    /// history entry), so demo data can show changes spread over past weeks.
+    /// For seeding only: nothing checks that `at` is not in the future or
+    /// earlier than the instance's last change.
+    async fn seed_statuses_at(
+        &self,
+        actor: &Actor,
+        task: TaskId,
+        statuses: &[SeedStatus],
+        at: DateTime<Utc>,
     ) -> StoreResult<()>;
 }

@@ -187,6 +187,7 @@ contract!(
     not_relevant_reason_is_cleared_when_status_leaves_it,
     follow_up_counts_and_filters,
     seed_statuses_sets_and_records,
+    seed_statuses_at_dates_the_change_in_the_past,
     list_tasks_summarises_progress,
     member_home_totals_follow_visibility,
 );
@@ -2811,6 +2812,47 @@ mod cases {
                 .await
                 .is_err()
         );
+    }
+
+    pub async fn seed_statuses_at_dates_the_change_in_the_past(b: Backend) {
+        let fx = Fx::new(&b, 3).await;
+        let t = fx.published("K1", TaskType::Mandatory, "2025-05-01").await;
+        let seed = |i: usize, status| SeedStatus {
+            member_id: fx.members[i].id,
+            status,
+            not_relevant_reason: String::new(),
+            responsible: format!("R{i}"),
+            doer: String::new(),
+        };
+        let started = (Utc::now() - Duration::days(40)).trunc_subsecs(6);
+        let done = (Utc::now() - Duration::days(12)).trunc_subsecs(6);
+        let by = &fx.central;
+        fx.s.seed_statuses_at(by, t.id, &[seed(0, ExecutionStatus::Started)], started)
+            .await
+            .unwrap();
+        fx.s.seed_statuses_at(by, t.id, &[seed(0, ExecutionStatus::Done)], done)
+            .await
+            .unwrap();
+        let id = fx.instance(t.id, 0).await.id;
+        let i0 = fx.s.get_instance(Scope::All, id).await.unwrap().unwrap();
+        assert_eq!(i0.instance.status, ExecutionStatus::Done);
+        assert_eq!(
+            i0.instance.updated_at, done,
+            "last changed is the given time"
+        );
+        let h =
+            fx.s.instance_history(Scope::All, id)
+                .await
+                .unwrap()
+                .unwrap();
+        let ats: Vec<_> = h.iter().map(|e| e.at).collect();
+        assert_eq!(h.len(), 2, "one event per call");
+        assert!(ats.contains(&started) && ats.contains(&done), "{ats:?}");
+        // Other instances are untouched, still dated at publishing.
+        let i1 = fx.instance(t.id, 1).await;
+        let i1 = fx.s.get_instance(Scope::All, i1.id).await.unwrap().unwrap();
+        assert_eq!(i1.instance.version, 1);
+        assert!(i1.instance.updated_at > done);
     }
 
     pub async fn list_tasks_summarises_progress(b: Backend) {

@@ -263,3 +263,60 @@ fn splitmix64_matches_the_reference_sequence() {
     assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
     assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
 }
+
+#[test]
+fn current_history_has_a_change_per_step_within_the_tasks_run_in_time_order() {
+    use super::current::{self, HISTORY_DAYS};
+    let today = super::date(2026, 12, 4);
+    let statuses = [
+        ExecutionStatus::Done,
+        ExecutionStatus::Started,
+        ExecutionStatus::NotStarted,
+        ExecutionStatus::NotRelevant,
+    ]
+    .repeat(20);
+    for start in [-90, -21, -3] {
+        let mut rng = Rng::from_key("history");
+        let h = current::history(&statuses, today, start, &mut rng);
+        // Done: started, then done; started and not relevant: one change;
+        // not started: none.
+        assert_eq!(h.len(), 20 * 4);
+        assert!(h.windows(2).all(|w| w[0].at <= w[1].at), "in time order");
+        let earliest = super::shift(today, -(-start).clamp(2, HISTORY_DAYS));
+        for c in &h {
+            let d = c.at.date_naive();
+            assert!(d >= earliest && d < today, "{d} for start {start}");
+            assert_ne!(statuses[c.member], ExecutionStatus::NotStarted);
+        }
+        for m in (0..statuses.len()).step_by(4) {
+            let mine: Vec<_> = h.iter().filter(|c| c.member == m).collect();
+            assert_eq!(
+                mine.iter().map(|c| c.status).collect::<Vec<_>>(),
+                [ExecutionStatus::Started, ExecutionStatus::Done]
+            );
+            assert!(mine[0].at < mine[1].at);
+        }
+        let days: HashSet<_> = h.iter().map(|c| c.at.date_naive()).collect();
+        assert!(days.len() > 1, "spread over days");
+        // The same today and key give the same history.
+        let again = current::history(&statuses, today, start, &mut Rng::from_key("history"));
+        assert_eq!(h, again);
+    }
+}
+
+#[test]
+fn current_tasks_are_valid_and_cover_ahead_overdue_and_draft() {
+    use super::current::TASKS;
+    assert!(TASKS.iter().any(|t| !t.draft && t.end > 0));
+    assert!(TASKS.iter().any(|t| !t.draft && t.end < 0 && t.end > -30));
+    assert!(TASKS.iter().any(|t| t.draft && t.start > 0));
+    for t in TASKS {
+        assert!(t.start < t.end, "{}", t.code);
+        assert!(!t.draft || t.start > 0, "a draft lies ahead");
+        assert!(
+            udrul_core::TaskType::parse(t.task_type).is_some(),
+            "{}",
+            t.code
+        );
+    }
+}

@@ -2628,11 +2628,12 @@ impl Store for SqlStore {
         Ok(FollowUp { counts, not_done })
     }
 
-    async fn seed_statuses(
+    async fn seed_statuses_at(
         &self,
         actor: &Actor,
         task: TaskId,
         statuses: &[SeedStatus],
+        at: DateTime<Utc>,
     ) -> StoreResult<()> {
         // The last entry for a member wins; the reason is kept only with
         // "not relevant", as update_instance does.
@@ -2642,7 +2643,8 @@ impl Store for SqlStore {
         }
         let mut rows: Vec<&SeedStatus> = by_member.into_values().collect();
         rows.sort_by_key(|s| s.member_id.0);
-        let at = now();
+        // Stored as `now()` stores it, so timestamps compare and round-trip.
+        let at = at.trunc_subsecs(6);
         let mut tx = self.begin().await?;
         for chunk in rows.chunks(CHUNK) {
             let values = param_rows(4, chunk.len(), 5);
