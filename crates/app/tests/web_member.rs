@@ -151,6 +151,12 @@ async fn closed_task_is_read_only(app: TestApp) {
         !page.text().contains("name=\"status\""),
         "no status form on a closed task"
     );
+    // Its 2025 end date is past, but a closed task asks nothing more of the
+    // member: it is not called overdue, on the page or at home.
+    assert!(!page.text().contains("Overskredet"), "{}", page.text());
+    let home = b.get("/").await.text();
+    assert!(home.contains("CL 1"), "{home}");
+    assert!(!home.contains("Overskredet"), "{home}");
     let res = b.post(&path, &[("status", "fuldfoert")]).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
 }
