@@ -9,22 +9,6 @@
 use super::*;
 use udrul_core::store::{NewPasswordLink, PasswordLink, UserFilter, UserPage};
 
-/// `s` as a LIKE pattern matching it anywhere, literally: `\`, `%` and `_`
-/// are escaped (with `ESCAPE '\'` in the query), and lower-cased as the
-/// column is.
-pub(super) fn contains_pattern(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('%');
-    for c in s.to_lowercase().chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 /// The WHERE of a user search; `$1` member, `$2` role, `$3` pattern (each
 /// NULL for "any").
 const USER_SEARCH_WHERE: &str = " FROM users u WHERE ($1 IS NULL OR u.member_id = $1) \
@@ -34,8 +18,7 @@ const USER_SEARCH_WHERE: &str = " FROM users u WHERE ($1 IS NULL OR u.member_id 
           OR LOWER(u.email) LIKE $3 ESCAPE '\\')";
 
 pub(super) async fn search_users(s: &SqlStore, f: &UserFilter) -> StoreResult<UserPage> {
-    let text = f.text.trim();
-    let pattern = (!text.is_empty()).then(|| contains_pattern(text));
+    let pattern = like_pattern(&f.text);
     let member = f.member.map(|m| m.0);
     let role = f.role.map(|r| r.as_str());
     let limit = f.limit.clamp(1, 500);
@@ -258,11 +241,15 @@ pub(super) async fn use_password_link(
 
 #[cfg(test)]
 mod tests {
-    use super::contains_pattern;
+    use super::like_pattern;
 
     #[test]
     fn patterns_are_literal() {
-        assert_eq!(contains_pattern("Anna"), "%anna%");
-        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+        assert_eq!(like_pattern("Anna").as_deref(), Some("%anna%"));
+        assert_eq!(
+            like_pattern("50%_a\\b").as_deref(),
+            Some("%50\\%\\_a\\\\b%")
+        );
+        assert_eq!(like_pattern("  "), None);
     }
 }

@@ -587,8 +587,10 @@ const TASK_SEARCH_WHERE: &str = "($1 IS NULL OR t.state = $1) AND ($2 IS NULL OR
        OR REPLACE(REPLACE(REPLACE(LOWER(t.code), 'Æ', 'æ'), 'Ø', 'ø'), 'Å', 'å') LIKE $3 ESCAPE '\\' \
        OR REPLACE(REPLACE(REPLACE(LOWER(t.title), 'Æ', 'æ'), 'Ø', 'ø'), 'Å', 'å') LIKE $3 ESCAPE '\\')";
 
-/// `%text%` for LIKE with `\`, `%` and `_` escaped (by `\`), folded as
-/// `TASK_SEARCH_WHERE` folds the columns; `None` for empty text.
+/// `%text%` for LIKE with `\`, `%` and `_` escaped (by `\`, with
+/// `ESCAPE '\'` in the query), trimmed and lower-cased
+/// (`model::fold_search`) as the searches fold their columns; `None` for
+/// empty text. The task list and the user list both search with it.
 fn like_pattern(text: &str) -> Option<String> {
     let folded = udrul_core::model::fold_search(text);
     if folded.is_empty() {
