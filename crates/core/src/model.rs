@@ -99,6 +99,20 @@ impl TaskState {
     }
 }
 
+/// Whether a member's instance is overdue on `today` as the pages show it:
+/// its task still open (a closed task asks nothing more of the member), the
+/// instance not settled, and the end date past (`calendar::is_past_end`).
+pub fn instance_overdue(
+    task_state: TaskState,
+    status: ExecutionStatus,
+    end_date: NaiveDate,
+    today: NaiveDate,
+) -> bool {
+    task_state == TaskState::Published
+        && !status.is_settled()
+        && crate::calendar::is_past_end(end_date, today)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Member {
     pub id: MemberId,

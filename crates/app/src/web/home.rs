@@ -50,10 +50,7 @@ impl Row {
             type_label: ctx.t(&format!("task-type-{}", r.task_type.as_str())),
             end_date: ctx.tr.date(r.end_date),
             end_iso: r.end_date.to_string(),
-            // A closed task asks nothing more of the member: never overdue.
-            overdue: r.task_state != udrul_core::TaskState::Closed
-                && !r.status.is_settled()
-                && calendar::is_past_end(r.end_date, today),
+            overdue: udrul_core::instance_overdue(r.task_state, r.status, r.end_date, today),
             status_key: r.status.as_str(),
             status_label: ctx.t(&format!("status-{}", r.status.as_str())),
             responsible: r.responsible.clone(),

@@ -218,10 +218,7 @@ async fn render_page(
         critical: t.task_type == TaskType::CriticalPath,
         start_date: t.start_date.map(|s| ctx.tr.date(s)),
         end_date: ctx.tr.date(t.end_date),
-        // Only a task still open can be overdue (a closed one asks nothing more).
-        overdue: t.state == TaskState::Published
-            && !d.instance.status.is_settled()
-            && calendar::is_past_end(t.end_date, today),
+        overdue: udrul_core::instance_overdue(t.state, d.instance.status, t.end_date, today),
         open: t.state == TaskState::Published,
         status_label: ctx.t(&format!("status-{}", d.instance.status.as_str())),
         options: ExecutionStatus::ALL
